@@ -59,11 +59,11 @@ type RenameArgs struct{ From, To MailboxName }
 // ListArgs for LIST (RFC 9051 §6.3.9, RFC 5258, RFC 5819) and LSUB.
 // Patterns are decoded like mailbox names but keep '%' and '*'.
 type ListArgs struct {
-	Reference  MailboxName
-	Patterns   []string
-	Extended   bool // selection options or return options or multiple patterns were used
-	Select     ListSelect
-	Return     ListReturn
+	Reference MailboxName
+	Patterns  []string
+	Extended  bool // selection options or return options or multiple patterns were used
+	Select    ListSelect
+	Return    ListReturn
 }
 
 // ListSelect is the LIST selection options (RFC 5258 §3.1).

@@ -85,12 +85,12 @@ type FetchAtt struct {
 type SearchOp int
 
 const (
-	SearchAll SearchOp = iota + 1
-	SearchAnd          // Sub holds the operands (a parenthesised list or the top-level list)
-	SearchOr           // Sub[0] OR Sub[1]
-	SearchNot          // NOT Sub[0]
-	SearchSeqSet       // Set, message sequence numbers
-	SearchUIDSet       // UID Set
+	SearchAll    SearchOp = iota + 1
+	SearchAnd             // Sub holds the operands (a parenthesised list or the top-level list)
+	SearchOr              // Sub[0] OR Sub[1]
+	SearchNot             // NOT Sub[0]
+	SearchSeqSet          // Set, message sequence numbers
+	SearchUIDSet          // UID Set
 	SearchAnswered
 	SearchDeleted
 	SearchDraft
@@ -141,7 +141,7 @@ type SearchKey struct {
 // SEARCH without RETURN; with "RETURN ()" Present is true and All is set
 // (RFC 4731: an empty list means ALL).
 type SearchReturn struct {
-	Present                     bool
+	Present                    bool
 	Min, Max, All, Count, Save bool
 }
 

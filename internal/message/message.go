@@ -24,8 +24,8 @@ type Message struct {
 // including the blank line that ends it, BodyOffset..BodyEnd its body.
 type Part struct {
 	HeaderOffset, BodyOffset, BodyEnd int64
-	Lines                              int64 // body line count (text/*, message/rfc822)
-	DecodedSize                        int64 // body size after Content-Transfer-Encoding decoding; -1 unknown CTE
+	Lines                             int64 // body line count (text/*, message/rfc822)
+	DecodedSize                       int64 // body size after Content-Transfer-Encoding decoding; -1 unknown CTE
 	// Fields from the MIME headers; defaults applied per RFC 2045 §5.2.
 	Type, Subtype string
 	Params        []Param
@@ -51,9 +51,9 @@ type Param struct{ Name, Value string }
 
 // Envelope is the ENVELOPE of RFC 9051 §7.5.2. Nil pointers are NIL.
 type Envelope struct {
-	Date, Subject                  *string
+	Date, Subject                      *string
 	From, Sender, ReplyTo, To, Cc, Bcc []Address
-	InReplyTo, MessageID           *string
+	InReplyTo, MessageID               *string
 }
 
 // Address is one element of an address list: a mailbox, or a group start
