@@ -8,8 +8,11 @@
 package message
 
 import (
-	"io"
+	"errors"
 )
+
+// ErrNoPart is returned by FindPart for a part path that does not exist.
+var ErrNoPart = errors.New("message: no such part")
 
 // Message is a parsed message.
 type Message struct {
@@ -17,6 +20,9 @@ type Message struct {
 	Root *Part
 	// Preview is the RFC 8970 preview text (at most 200 characters).
 	Preview string
+
+	// searchBody is the decoded text for SEARCH; kept from Parse only.
+	searchBody string
 }
 
 // Part is one MIME entity. Offsets are absolute byte offsets from the
@@ -37,6 +43,10 @@ type Part struct {
 	DispParams    []Param
 	Language      []string
 	Location      *string
+	// Multipart is true when the part was parsed as a multipart (type
+	// multipart with a boundary, within the nesting limits); Parts then
+	// holds its children, possibly none.
+	Multipart bool
 	// Parts are the children of a multipart.
 	Parts []*Part
 	// Message is the enclosed message of message/rfc822 (or
@@ -62,15 +72,42 @@ type Address struct {
 	Name, Route, Mailbox, Host *string
 }
 
-// Parse reads r to EOF and returns the message model. It never fails on
-// malformed input (only on a read error): broken MIME is described as the
-// reference implementation would.
-func Parse(r io.Reader) (*Message, error) {
-	panic("message.Parse: being written")
+// SearchBody returns the decoded text of the message's text/* leaf parts
+// (transfer encoding removed, converted to UTF-8, HTML tags stripped),
+// capped at 2 MiB, for SEARCH BODY and TEXT (RFC 9051 §6.4.4). It is kept
+// only by Parse: an unmarshalled Message returns "".
+func (m *Message) SearchBody() string { return m.searchBody }
+
+// FindPart resolves a section part path (RFC 9051 §6.4.5) to a part: the
+// empty path is the whole message; part 1 of a non-multipart message is
+// its body (the root part itself); for a message/rfc822 part, further
+// numbers address the parts of the enclosed message. It returns ErrNoPart
+// when the path does not exist.
+func (m *Message) FindPart(path []int) (*Part, error) {
+	if m == nil || m.Root == nil {
+		return nil, ErrNoPart
+	}
+	cur := m.Root
+	inMessage := true // cur is the root of a message
+	for i, n := range path {
+		if i > 0 && !cur.Multipart {
+			if cur.Message == nil {
+				return nil, ErrNoPart
+			}
+			cur, inMessage = cur.Message, true
+		}
+		switch {
+		case cur.Multipart:
+			if n < 1 || n > len(cur.Parts) {
+				return nil, ErrNoPart
+			}
+			cur = cur.Parts[n-1]
+		case inMessage && n == 1:
+			// RFC 9051 §6.4.5: part 1 of a non-multipart message is its body.
+		default:
+			return nil, ErrNoPart
+		}
+		inMessage = false
+	}
+	return cur, nil
 }
-
-// Marshal encodes m compactly for storage; Unmarshal reverses it.
-func (m *Message) Marshal() []byte { panic("being written") }
-
-// Unmarshal decodes what Marshal produced.
-func Unmarshal(b []byte) (*Message, error) { panic("being written") }

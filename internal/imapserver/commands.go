@@ -1,0 +1,150 @@
+package imapserver
+
+import (
+	"strconv"
+	"strings"
+
+	"petrel.dev/petrel/internal/imap"
+)
+
+type handler func(s *session, cmd *imap.Command) error
+
+// cmdSpec says in which states a command is valid (RFC 9051 §6) and how
+// pending mailbox updates may be sent after it.
+type cmdSpec struct {
+	states connState
+	fn     handler
+	// seqNumbers: the non-UID form uses message sequence numbers, so
+	// EXPUNGE responses must wait (RFC 9051 §7.5.1).
+	seqNumbers bool
+	// noUpdates: the handler sends updates itself (or must send none).
+	noUpdates bool
+}
+
+var commands map[string]cmdSpec
+
+func init() {
+	commands = map[string]cmdSpec{
+		// RFC 9051 §6.1: any state.
+		"CAPABILITY": {states: anyState, fn: (*session).cmdCapability},
+		"NOOP":       {states: anyState, fn: (*session).cmdNoop},
+		"LOGOUT":     {states: anyState, fn: (*session).cmdLogout, noUpdates: true},
+		"ID":         {states: anyState, fn: (*session).cmdID},
+		// §6.2: not authenticated.
+		"STARTTLS":     {states: stateNotAuth, fn: (*session).cmdStartTLS},
+		"AUTHENTICATE": {states: stateNotAuth, fn: (*session).cmdAuthenticate},
+		"LOGIN":        {states: stateNotAuth, fn: (*session).cmdLogin},
+		// §6.3: authenticated (and selected).
+		"ENABLE":      {states: authedOnly, fn: (*session).cmdEnable},
+		"SELECT":      {states: authedOnly, fn: (*session).cmdSelect, noUpdates: true},
+		"EXAMINE":     {states: authedOnly, fn: (*session).cmdSelect, noUpdates: true},
+		"CREATE":      {states: authedOnly, fn: (*session).cmdCreate},
+		"DELETE":      {states: authedOnly, fn: (*session).cmdDelete},
+		"RENAME":      {states: authedOnly, fn: (*session).cmdRename},
+		"SUBSCRIBE":   {states: authedOnly, fn: (*session).cmdSubscribe},
+		"UNSUBSCRIBE": {states: authedOnly, fn: (*session).cmdSubscribe},
+		"LIST":        {states: authedOnly, fn: (*session).cmdList},
+		"LSUB":        {states: authedOnly, fn: (*session).cmdList},
+		"NAMESPACE":   {states: authedOnly, fn: (*session).cmdNamespace},
+		"STATUS":      {states: authedOnly, fn: (*session).cmdStatus},
+		"APPEND":      {states: authedOnly, fn: (*session).cmdAppend},
+		"IDLE":        {states: authedOnly, fn: (*session).cmdIdle, noUpdates: true},
+		// §6.4: selected.
+		"CHECK":    {states: stateSelected, fn: (*session).cmdNoop},
+		"CLOSE":    {states: stateSelected, fn: (*session).cmdClose, noUpdates: true},
+		"UNSELECT": {states: stateSelected, fn: (*session).cmdClose, noUpdates: true},
+		"EXPUNGE":  {states: stateSelected, fn: (*session).cmdExpunge},
+		"SEARCH":   {states: stateSelected, fn: (*session).cmdSearch, seqNumbers: true},
+		"FETCH":    {states: stateSelected, fn: (*session).cmdFetch, seqNumbers: true},
+		"STORE":    {states: stateSelected, fn: (*session).cmdStore, seqNumbers: true},
+		"COPY":     {states: stateSelected, fn: (*session).cmdCopy},
+		"MOVE":     {states: stateSelected, fn: (*session).cmdMove},
+	}
+}
+
+// capabilities lists what this session may be told (RFC 9051 §6.1.1);
+// only complete features are advertised.
+func (s *session) capabilities() string {
+	caps := []string{"IMAP4rev1", "IMAP4rev2"}
+	if s.state == stateNotAuth {
+		if !s.tls && s.srv.opts.TLS != nil {
+			caps = append(caps, "STARTTLS")
+		}
+		if s.plaintextAllowed() {
+			caps = append(caps, "AUTH=PLAIN")
+		} else {
+			caps = append(caps, "LOGINDISABLED")
+		}
+		caps = append(caps, "SASL-IR")
+	}
+	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
+		"MOVE", "CHILDREN", "LITERAL+", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
+		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
+	return strings.Join(caps, " ")
+}
+
+// plaintextAllowed: RFC 9051 §11.1 / RFC 8314: no cleartext passwords
+// off loopback unless the operator explicitly allows it.
+func (s *session) plaintextAllowed() bool {
+	return s.tls || s.remote.IsLoopback() || s.srv.opts.InsecureAuth
+}
+
+func (s *session) cmdCapability(cmd *imap.Command) error {
+	s.untagged("CAPABILITY " + s.capabilities())
+	return nil
+}
+
+func (s *session) cmdNoop(cmd *imap.Command) error { return nil }
+
+func (s *session) cmdLogout(cmd *imap.Command) error {
+	s.untagged("BYE Logging out")
+	s.writeStatus(cmd.Tag, "OK", "", "LOGOUT completed")
+	s.state = stateLogout
+	return nil
+}
+
+// cmdID answers RFC 2971 ID with the server's identity.
+func (s *session) cmdID(cmd *imap.Command) error {
+	if args, ok := cmd.Args.(*imap.IDArgs); ok && args.Params != nil {
+		var parts []string
+		for k, v := range args.Params {
+			val := "NIL"
+			if v != nil {
+				val = strconv.Quote(*v)
+			}
+			parts = append(parts, k+"="+val)
+		}
+		s.log.Debug("client id", "id", strings.Join(parts, " "))
+	}
+	s.untagged(`ID ("name" "Petrel" "vendor" "Petrel")`)
+	return nil
+}
+
+// cmdEnable implements RFC 9051 §6.3.1 and RFC 5161. IMAP4rev2 is the
+// only extension Petrel needs enabled; unknown names are ignored.
+func (s *session) cmdEnable(cmd *imap.Command) error {
+	args := cmd.Args.(*imap.EnableArgs)
+	var enabled []string
+	for _, c := range args.Caps {
+		switch strings.ToUpper(c) {
+		case "IMAP4REV2":
+			if !s.rev2 {
+				s.rev2 = true
+				enabled = append(enabled, "IMAP4rev2")
+			}
+		}
+	}
+	line := "ENABLED"
+	for _, e := range enabled {
+		line += " " + e
+	}
+	s.untagged(line)
+	return nil
+}
+
+// cmdNamespace implements RFC 9051 §6.3.10: one personal namespace.
+func (s *session) cmdNamespace(cmd *imap.Command) error {
+	s.untagged(`NAMESPACE (("" "/")) NIL NIL`)
+	return nil
+}

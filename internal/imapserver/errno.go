@@ -1,0 +1,6 @@
+package imapserver
+
+import "syscall"
+
+// syscallEMFILE is retried on Accept like a temporary error.
+const syscallEMFILE = syscall.EMFILE

@@ -1,0 +1,393 @@
+package imapserver
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"petrel.dev/petrel/internal/imap"
+	"petrel.dev/petrel/internal/message"
+	"petrel.dev/petrel/internal/store"
+)
+
+// fetchChunk is how many messages' metadata and parsed structure are
+// loaded from the store at once.
+const fetchChunk = 256
+
+// cmdFetch implements FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9),
+// BINARY (RFC 3516) and the rev1 RFC822 items (RFC 3501 §6.4.5).
+// ENVELOPE, BODYSTRUCTURE and header sections come from what the store
+// kept at delivery; only body sections read the message file.
+func (s *session) cmdFetch(cmd *imap.Command) error {
+	args := cmd.Args.(*imap.FetchArgs)
+	if len(args.Modifiers) > 0 {
+		return respBad("", "FETCH modifiers are not supported")
+	}
+	if err := s.badSeqSet(args.Set, cmd.UID); err != nil {
+		return err
+	}
+	atts := args.Atts
+	var want store.Want
+	setSeen := false
+	hasUID := false
+	for _, a := range atts {
+		switch a.Kind {
+		case imap.FetchUID:
+			hasUID = true
+		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size:
+		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize:
+			want |= store.WantStructure
+		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
+			want |= store.WantStructure | store.WantHeader
+			if !a.Peek && a.Kind != imap.FetchRFC822Header {
+				setSeen = true
+			}
+		default:
+			return respBad("", "Unsupported FETCH item")
+		}
+	}
+	if cmd.UID && !hasUID {
+		// RFC 9051 §6.4.9: UID FETCH always returns UID.
+		atts = append([]imap.FetchAtt{{Kind: imap.FetchUID}}, atts...)
+	}
+	seqs := s.resolve(args.Set, cmd.UID)
+	sel := s.sel
+	for len(seqs) > 0 {
+		n := min(len(seqs), fetchChunk)
+		chunk := seqs[:n]
+		seqs = seqs[n:]
+		uids := make([]uint32, len(chunk))
+		for i, q := range chunk {
+			uids[i] = sel.uids[q-1]
+		}
+		seen := map[uint32]bool{}
+		if setSeen && !sel.readOnly {
+			changed, err := sel.mbox.StoreFlags(s.ctx, uids, store.FlagsAdd, []string{imap.FlagSeen})
+			if err != nil {
+				return storeError(err, "NONEXISTENT")
+			}
+			for _, m := range changed {
+				seen[m.UID] = true
+			}
+		}
+		data := map[uint32]*store.MessageData{}
+		if want != 0 {
+			err := sel.mbox.Messages(s.ctx, uids, want, func(md *store.MessageData) error {
+				data[md.UID] = md
+				return nil
+			})
+			if err != nil {
+				return storeError(err, "NONEXISTENT")
+			}
+		}
+		for _, m := range sel.box.metas(uids) {
+			seq := sel.seqOf(m.UID)
+			if seq == 0 {
+				continue
+			}
+			md := data[m.UID]
+			if want != 0 && md == nil {
+				continue // expunged meanwhile (RFC 2180 §4.1.2)
+			}
+			if err := s.writeFetch(seq, m, md, atts, seen[m.UID]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fetchMessage is the per-message state of one FETCH response.
+type fetchMessage struct {
+	s      *session
+	meta   store.MessageMeta
+	data   *store.MessageData
+	parsed *message.Message
+	file   store.MessageReader
+}
+
+func (f *fetchMessage) open() (store.MessageReader, error) {
+	if f.file == nil {
+		r, err := f.s.sel.mbox.OpenMessage(f.s.ctx, f.meta.UID)
+		if err != nil {
+			return nil, err
+		}
+		f.file = r
+	}
+	return f.file, nil
+}
+
+func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageData, atts []imap.FetchAtt, flagsChanged bool) error {
+	f := &fetchMessage{s: s, meta: m, data: md}
+	defer func() {
+		if f.file != nil {
+			f.file.Close()
+		}
+	}()
+	if md != nil && md.Structure != nil {
+		p, err := message.Unmarshal(md.Structure)
+		if err != nil {
+			return err
+		}
+		f.parsed = p
+	}
+	// Check what can fail before any byte of this response is written.
+	for _, a := range atts {
+		if a.Kind == imap.FetchBinarySection || a.Kind == imap.FetchBinarySize {
+			if p, err := f.parsed.FindPart(a.Section.Part); err == nil && p.DecodedSize < 0 {
+				return respNo("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding "+p.Encoding)
+			}
+		}
+	}
+	e := s.enc
+	e.Raw("* ").Number(seq).Raw(" FETCH (")
+	wroteFlags := false
+	for i, a := range atts {
+		if i > 0 {
+			e.SP()
+		}
+		switch a.Kind {
+		case imap.FetchUID:
+			e.Raw("UID ").Number(m.UID)
+		case imap.FetchFlags:
+			e.Raw("FLAGS ").Flags(s.flagsWithRecent(m.UID, f.currentFlags(flagsChanged)))
+			wroteFlags = true
+		case imap.FetchInternalDate:
+			e.Raw("INTERNALDATE ").DateTime(m.InternalDate)
+		case imap.FetchRFC822Size:
+			e.Raw("RFC822.SIZE ").Raw(strconv.FormatInt(m.Size, 10))
+		case imap.FetchEnvelope:
+			e.Raw("ENVELOPE ").Raw(string(message.AppendEnvelope(nil, f.parsed.Root.Envelope)))
+		case imap.FetchBody:
+			e.Raw("BODY ").Raw(string(message.AppendBodyStructure(nil, f.parsed.Root, false)))
+		case imap.FetchBodyStructure:
+			e.Raw("BODYSTRUCTURE ").Raw(string(message.AppendBodyStructure(nil, f.parsed.Root, true)))
+		case imap.FetchBinarySize:
+			e.Raw("BINARY.SIZE[").Raw(partString(a.Section.Part)).Raw("] ")
+			if p, err := f.parsed.FindPart(a.Section.Part); err == nil {
+				e.Raw(strconv.FormatInt(f.decodedSize(p), 10))
+			} else {
+				e.Raw("NIL")
+			}
+		case imap.FetchRFC822:
+			e.Raw("RFC822 ")
+			if err := f.writeSection(imap.Section{}, nil, false); err != nil {
+				return err
+			}
+		case imap.FetchRFC822Header:
+			e.Raw("RFC822.HEADER ")
+			if err := f.writeSection(imap.Section{Specifier: "HEADER"}, nil, false); err != nil {
+				return err
+			}
+		case imap.FetchRFC822Text:
+			e.Raw("RFC822.TEXT ")
+			if err := f.writeSection(imap.Section{Specifier: "TEXT"}, nil, false); err != nil {
+				return err
+			}
+		case imap.FetchBodySection, imap.FetchBinarySection:
+			binary := a.Kind == imap.FetchBinarySection
+			if binary {
+				e.Raw("BINARY[")
+			} else {
+				e.Raw("BODY[")
+			}
+			s.writeSectionName(a.Section)
+			e.Raw("]")
+			if a.Partial != nil {
+				e.Raw("<").Number(a.Partial.Offset).Raw(">")
+			}
+			e.SP()
+			if err := f.writeSection(a.Section, a.Partial, binary); err != nil {
+				return err
+			}
+		}
+	}
+	if flagsChanged && !wroteFlags {
+		// RFC 9051 §6.4.5: a FETCH that sets \Seen reports the new flags.
+		e.Raw(" FLAGS ").Flags(s.flagsWithRecent(m.UID, f.currentFlags(true)))
+	}
+	e.Raw(")").CRLF()
+	return e.Err()
+}
+
+// currentFlags returns the message's flags, re-read from the shared
+// state when this FETCH just changed them.
+func (f *fetchMessage) currentFlags(changed bool) []string {
+	if changed {
+		if m, ok := f.s.sel.box.meta(f.meta.UID); ok {
+			return m.Flags
+		}
+	}
+	return f.meta.Flags
+}
+
+func (f *fetchMessage) decodedSize(p *message.Part) int64 {
+	if p == f.parsed.Root && len(p.Parts) > 0 || p.Message != nil {
+		return p.BodyEnd - p.BodyOffset
+	}
+	return p.DecodedSize
+}
+
+func partString(part []int) string {
+	var b strings.Builder
+	for i, n := range part {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}
+
+func (s *session) writeSectionName(sec imap.Section) {
+	e := s.enc
+	e.Raw(partString(sec.Part))
+	if sec.Specifier == "" {
+		return
+	}
+	if len(sec.Part) > 0 {
+		e.Raw(".")
+	}
+	e.Raw(sec.Specifier)
+	if strings.HasPrefix(sec.Specifier, "HEADER.FIELDS") {
+		e.Raw(" (")
+		for i, name := range sec.Fields {
+			if i > 0 {
+				e.SP()
+			}
+			if isAtom(name) {
+				e.Raw(name)
+			} else {
+				e.String(name)
+			}
+		}
+		e.Raw(")")
+	}
+}
+
+func isAtom(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`(){%*"\]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// errNoSection means the section names nothing in this message; the
+// response carries NIL for it.
+var errNoSection = errors.New("no such section")
+
+// sectionRange finds the bytes of a section: either in memory (b) or a
+// range of the message file.
+func (f *fetchMessage) sectionRange(sec imap.Section) (b []byte, off, n int64, inMemory bool, err error) {
+	root := f.parsed.Root
+	size := f.meta.Size
+	if len(sec.Part) == 0 {
+		switch sec.Specifier {
+		case "":
+			return nil, 0, size, false, nil
+		case "HEADER":
+			return f.data.Header, 0, 0, true, nil
+		case "HEADER.FIELDS", "HEADER.FIELDS.NOT":
+			return message.HeaderFields(f.data.Header, sec.Fields, sec.Specifier == "HEADER.FIELDS.NOT"), 0, 0, true, nil
+		case "TEXT":
+			return nil, root.BodyOffset, root.BodyEnd - root.BodyOffset, false, nil
+		}
+		return nil, 0, 0, false, errNoSection
+	}
+	p, err := f.parsed.FindPart(sec.Part)
+	if err != nil {
+		return nil, 0, 0, false, errNoSection
+	}
+	switch sec.Specifier {
+	case "":
+		return nil, p.BodyOffset, p.BodyEnd - p.BodyOffset, false, nil
+	case "MIME":
+		return nil, p.HeaderOffset, p.BodyOffset - p.HeaderOffset, false, nil
+	}
+	// HEADER, HEADER.FIELDS[.NOT] and TEXT of an enclosed message/rfc822.
+	inner := p.Message
+	if inner == nil {
+		return nil, 0, 0, false, errNoSection
+	}
+	switch sec.Specifier {
+	case "HEADER":
+		return nil, inner.HeaderOffset, inner.BodyOffset - inner.HeaderOffset, false, nil
+	case "TEXT":
+		return nil, inner.BodyOffset, inner.BodyEnd - inner.BodyOffset, false, nil
+	case "HEADER.FIELDS", "HEADER.FIELDS.NOT":
+		r, err := f.open()
+		if err != nil {
+			return nil, 0, 0, false, err
+		}
+		hdr := make([]byte, inner.BodyOffset-inner.HeaderOffset)
+		if _, err := r.ReadAt(hdr, inner.HeaderOffset); err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, 0, false, err
+		}
+		return message.HeaderFields(hdr, sec.Fields, sec.Specifier == "HEADER.FIELDS.NOT"), 0, 0, true, nil
+	}
+	return nil, 0, 0, false, errNoSection
+}
+
+// writeSection writes a section's data as a literal (or NIL), applying
+// <partial> and, for BINARY, the Content-Transfer-Encoding decoding.
+func (f *fetchMessage) writeSection(sec imap.Section, partial *imap.Partial, binary bool) error {
+	e := f.s.enc
+	b, off, n, inMemory, err := f.sectionRange(sec)
+	if errors.Is(err, errNoSection) {
+		e.Raw("NIL")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if binary {
+		p, perr := f.parsed.FindPart(sec.Part)
+		if perr == nil && len(p.Parts) == 0 && p.Message == nil {
+			r, err := f.open()
+			if err != nil {
+				return err
+			}
+			dec, err := message.NewDecoder(p.Encoding, io.NewSectionReader(r, off, n))
+			if err != nil {
+				return respNo("UNKNOWN-CTE", "Unknown Content-Transfer-Encoding "+p.Encoding)
+			}
+			b, err = io.ReadAll(io.LimitReader(dec, f.s.srv.opts.Limits.MaxAppend*2+1))
+			if err != nil {
+				return err
+			}
+			inMemory = true
+		}
+	}
+	if inMemory {
+		if partial != nil {
+			start := min(int64(partial.Offset), int64(len(b)))
+			end := min(start+int64(partial.Count), int64(len(b)))
+			b = b[start:end]
+		}
+		if binary && bytes.IndexByte(b, 0) >= 0 {
+			e.Literal8(b)
+		} else {
+			e.Literal(b)
+		}
+		return nil
+	}
+	if partial != nil {
+		start := min(int64(partial.Offset), n)
+		end := min(start+int64(partial.Count), n)
+		off, n = off+start, end-start
+	}
+	r, err := f.open()
+	if err != nil {
+		return err
+	}
+	e.LiteralFrom(n, io.NewSectionReader(r, off, n), false)
+	return e.Err()
+}

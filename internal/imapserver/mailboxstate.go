@@ -1,0 +1,244 @@
+package imapserver
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"petrel.dev/petrel/internal/store"
+)
+
+// The shared state of open mailboxes.
+//
+// The first session to select a mailbox loads its Snapshot once; every
+// later SELECT, NOOP and IDLE on it reads memory. The store reports each
+// committed change through Server.OnChange; hub.apply folds it into the
+// mailbox's message list and appends it to the mailbox's change log.
+// Each selected session keeps its own view (its sequence-number → UID
+// map) and a cursor into the log; flushUpdates turns the log entries it
+// has not seen into EXISTS, EXPUNGE, FETCH and FLAGS responses, at the
+// moments RFC 9051 §7.5.1 allows.
+
+type mailboxKey struct {
+	account string
+	id      int64
+}
+
+type hub struct {
+	mu    sync.Mutex // guards boxes
+	boxes map[mailboxKey]*sharedBox
+}
+
+func newHub() *hub { return &hub{boxes: make(map[mailboxKey]*sharedBox)} }
+
+// sharedBox is the in-memory state of one open mailbox.
+type sharedBox struct {
+	key   mailboxKey
+	refs  int           // guarded by hub.mu
+	ready chan struct{} // closed when loading ends
+
+	mu            sync.Mutex // guards everything below
+	loading       bool
+	loadErr       error
+	pending       []store.Change // changes that arrived while loading
+	uidValidity   uint32
+	uidNext       uint32
+	highestModSeq uint64
+	keywords      []string
+	msgs          []store.MessageMeta // sorted by UID
+	recentUID     uint32              // highest UID some session has seen as \Recent
+	deleted       bool
+	log           []store.Change
+	logBase       uint64 // absolute index of log[0]
+	sessions      map[*session]*selected
+}
+
+// open returns the shared state of mbox, loading it if no session has it.
+// The caller must release it.
+func (h *hub) open(ctx context.Context, account string, mbox store.Mailbox) (*sharedBox, error) {
+	key := mailboxKey{account, mbox.ID()}
+	h.mu.Lock()
+	b := h.boxes[key]
+	if b != nil {
+		b.refs++
+		h.mu.Unlock()
+		select {
+		case <-b.ready:
+		case <-ctx.Done():
+			h.release(b)
+			return nil, ctx.Err()
+		}
+		if b.loadErr != nil {
+			h.release(b)
+			return nil, b.loadErr
+		}
+		return b, nil
+	}
+	b = &sharedBox{key: key, refs: 1, ready: make(chan struct{}), loading: true, sessions: make(map[*session]*selected)}
+	h.boxes[key] = b
+	h.mu.Unlock()
+
+	snap, err := mbox.Snapshot(ctx)
+	b.mu.Lock()
+	if err != nil {
+		b.loadErr = err
+	} else {
+		b.uidValidity = snap.UIDValidity
+		b.uidNext = snap.UIDNext
+		b.highestModSeq = snap.HighestModSeq
+		b.keywords = snap.Keywords
+		b.msgs = snap.Messages
+		b.recentUID = snap.UIDNext - 1
+		for _, c := range b.pending {
+			if c.Kind == store.ChangeMailbox || c.ModSeq > snap.HighestModSeq {
+				b.applyLocked(c)
+			}
+		}
+	}
+	b.pending = nil
+	b.loading = false
+	close(b.ready)
+	b.mu.Unlock()
+	if err != nil {
+		h.release(b)
+		return nil, err
+	}
+	return b, nil
+}
+
+func (h *hub) release(b *sharedBox) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b.refs--
+	if b.refs <= 0 && h.boxes[b.key] == b {
+		delete(h.boxes, b.key)
+	}
+}
+
+// apply is Server.OnChange: it runs on the store's commit path and must
+// not block.
+func (h *hub) apply(c store.Change) {
+	h.mu.Lock()
+	b := h.boxes[mailboxKey{c.Account, c.MailboxID}]
+	h.mu.Unlock()
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	if b.loading {
+		b.pending = append(b.pending, c)
+		b.mu.Unlock()
+		return
+	}
+	b.applyLocked(c)
+	for s := range b.sessions {
+		s.signal()
+	}
+	b.mu.Unlock()
+}
+
+// maxLog is the change-log length above which entries every session has
+// seen are trimmed.
+const maxLog = 256
+
+func (b *sharedBox) applyLocked(c store.Change) {
+	switch c.Kind {
+	case store.ChangeAppend:
+		for _, m := range c.Messages {
+			if n := len(b.msgs); n > 0 && m.UID <= b.msgs[n-1].UID {
+				continue
+			}
+			b.msgs = append(b.msgs, m)
+			if m.UID >= b.uidNext {
+				b.uidNext = m.UID + 1
+			}
+		}
+	case store.ChangeFlags:
+		for _, m := range c.Messages {
+			if i, ok := b.indexLocked(m.UID); ok {
+				b.msgs[i].Flags = m.Flags
+				b.msgs[i].ModSeq = m.ModSeq
+			}
+		}
+	case store.ChangeExpunge:
+		gone := make(map[uint32]bool, len(c.UIDs))
+		for _, u := range c.UIDs {
+			gone[u] = true
+		}
+		kept := b.msgs[:0]
+		for _, m := range b.msgs {
+			if !gone[m.UID] {
+				kept = append(kept, m)
+			}
+		}
+		clear(b.msgs[len(kept):])
+		b.msgs = kept
+	case store.ChangeMailbox:
+		if c.Deleted {
+			b.deleted = true
+		}
+	}
+	for _, k := range c.Keywords {
+		if !containsFold(b.keywords, k) {
+			b.keywords = append(b.keywords, k)
+		}
+	}
+	b.highestModSeq = max(b.highestModSeq, c.ModSeq)
+	b.log = append(b.log, c)
+	if len(b.log) > maxLog {
+		b.trimLogLocked()
+	}
+}
+
+func (b *sharedBox) trimLogLocked() {
+	end := b.logBase + uint64(len(b.log))
+	lowest := end
+	for _, sel := range b.sessions {
+		lowest = min(lowest, sel.cursor)
+	}
+	if n := lowest - b.logBase; n > 0 {
+		clear(b.log[:n])
+		b.log = b.log[n:]
+		b.logBase = lowest
+	}
+}
+
+func (b *sharedBox) indexLocked(uid uint32) (int, bool) {
+	i := sort.Search(len(b.msgs), func(i int) bool { return b.msgs[i].UID >= uid })
+	return i, i < len(b.msgs) && b.msgs[i].UID == uid
+}
+
+// meta returns the current metadata of uid.
+func (b *sharedBox) meta(uid uint32) (store.MessageMeta, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i, ok := b.indexLocked(uid)
+	if !ok {
+		return store.MessageMeta{}, false
+	}
+	return b.msgs[i], true
+}
+
+// metas returns the current metadata of uids (ascending); missing ones
+// (expunged by another session) are left out.
+func (b *sharedBox) metas(uids []uint32) []store.MessageMeta {
+	out := make([]store.MessageMeta, 0, len(uids))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, u := range uids {
+		if i, ok := b.indexLocked(u); ok {
+			out = append(out, b.msgs[i])
+		}
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

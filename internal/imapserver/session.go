@@ -1,0 +1,332 @@
+package imapserver
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"petrel.dev/petrel/internal/imap"
+	"petrel.dev/petrel/internal/store"
+	"petrel.dev/petrel/internal/wire"
+)
+
+type connState int
+
+const (
+	stateNotAuth connState = 1 << iota
+	stateAuth
+	stateSelected
+	stateLogout
+
+	anyState   = stateNotAuth | stateAuth | stateSelected
+	authedOnly = stateAuth | stateSelected
+)
+
+// writeTimeout bounds how long a client may leave our responses unread.
+const writeTimeout = 5 * time.Minute
+
+// session is one client connection: RFC 9051 §3's state machine.
+// Everything here is owned by the session's goroutine, except wake and
+// closing, which other goroutines signal.
+type session struct {
+	srv    *Server
+	id     uint64
+	conn   net.Conn
+	remote netip.Addr
+	tls    bool
+	log    *slog.Logger
+
+	br  *bufio.Reader
+	bw  *bufio.Writer
+	dec *wire.Decoder
+	enc *wire.Encoder
+
+	state connState
+	user  string
+	acct  store.Account
+	ctx   context.Context // carries the session's origin for store changes
+	rev2  bool            // ENABLE IMAP4rev2 (RFC 9051 §6.3.1)
+	sel   *selected
+	saved []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
+
+	wake    chan struct{} // signalled when a selected mailbox changes
+	closing atomic.Bool   // server shutdown requested
+}
+
+func newSession(srv *Server, c net.Conn, remote netip.Addr, implicitTLS bool) *session {
+	id := srv.nextID.Add(1)
+	s := &session{
+		srv:    srv,
+		id:     id,
+		conn:   c,
+		remote: remote,
+		tls:    implicitTLS,
+		state:  stateNotAuth,
+		wake:   make(chan struct{}, 1),
+		ctx:    store.WithOrigin(context.Background(), id),
+	}
+	s.log = srv.log.With("conn", id, "remote", remote.String())
+	if implicitTLS {
+		s.conn = tls.Server(c, srv.opts.TLS)
+	}
+	s.setupIO()
+	return s
+}
+
+func (s *session) setupIO() {
+	s.br = bufio.NewReaderSize(s.conn, 4096)
+	s.bw = bufio.NewWriterSize(s.conn, 4096)
+	s.dec = wire.NewDecoder(s.br, s.continuation, s.srv.opts.Limits)
+	s.enc = wire.NewEncoder(s.bw)
+}
+
+func (s *session) continuation(text string) error {
+	s.enc.Raw("+ ").Raw(text).CRLF()
+	return s.enc.Flush()
+}
+
+// shutdown asks the session to say BYE and end; safe from any goroutine.
+func (s *session) shutdown() {
+	s.closing.Store(true)
+	s.conn.SetReadDeadline(time.Now())
+	s.signal()
+}
+
+func (s *session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *session) run() {
+	defer s.cleanup()
+	s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if tc, ok := s.conn.(*tls.Conn); ok {
+		tc.SetDeadline(time.Now().Add(s.srv.opts.AuthTimeout))
+		if err := tc.HandshakeContext(context.Background()); err != nil {
+			s.log.Debug("tls handshake", "err", err)
+			return
+		}
+	}
+	s.enc.Raw("* OK [CAPABILITY ").Raw(s.capabilities()).Raw("] Petrel ready").CRLF()
+	if s.enc.Flush() != nil {
+		return
+	}
+	for s.state != stateLogout {
+		if s.closing.Load() {
+			s.bye("Server shutting down")
+			return
+		}
+		timeout := s.srv.opts.IdleTimeout
+		if s.state == stateNotAuth {
+			timeout = s.srv.opts.AuthTimeout
+		}
+		s.conn.SetReadDeadline(time.Now().Add(timeout))
+		cmd, err := s.dec.ReadCommand()
+		s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if err != nil {
+			if !s.readError(err) {
+				return
+			}
+			continue
+		}
+		s.execute(cmd)
+		if s.enc.Flush() != nil {
+			return
+		}
+	}
+}
+
+// readError answers a failed ReadCommand; it reports whether the session
+// may go on.
+func (s *session) readError(err error) bool {
+	var we *wire.Error
+	if errors.As(err, &we) {
+		tag := we.Tag
+		if tag == "" {
+			tag = "*"
+		}
+		s.writeStatus(tag, we.Kind, we.Code, we.Text)
+		if we.Fatal {
+			s.bye("Protocol error, closing")
+			return false
+		}
+		return s.enc.Flush() == nil
+	}
+	if s.closing.Load() {
+		s.bye("Server shutting down")
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		s.bye("Autologout; idle for too long")
+		return false
+	}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+		s.log.Debug("read", "err", err)
+	}
+	return false
+}
+
+func (s *session) bye(text string) {
+	s.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	s.enc.Raw("* BYE ").Raw(text).CRLF()
+	s.enc.Flush()
+}
+
+func (s *session) cleanup() {
+	s.unselect()
+	if s.acct != nil {
+		s.acct.Close()
+	}
+	s.conn.Close()
+}
+
+// statusResp is a tagged result other than a plain "OK <cmd> completed".
+// Handlers return it as an error value; execute writes it.
+type statusResp struct {
+	kind, code, text string
+}
+
+func (r *statusResp) Error() string { return r.kind + " [" + r.code + "] " + r.text }
+
+func respOK(code, text string) error  { return &statusResp{"OK", code, text} }
+func respNo(code, text string) error  { return &statusResp{"NO", code, text} }
+func respBad(code, text string) error { return &statusResp{"BAD", code, text} }
+
+// errFatal ends the connection after the handler (e.g. broken stream).
+var errFatal = errors.New("connection must close")
+
+// execute runs one command: state check, handler, pending updates, and
+// the tagged response (RFC 9051 §7.1). A panic inside a handler is
+// recovered here, logged, and answered with NO [SERVERBUG].
+func (s *session) execute(cmd *imap.Command) {
+	spec, ok := commands[cmd.Name]
+	if !ok {
+		s.writeStatus(cmd.Tag, "BAD", "", "Unknown command")
+		return
+	}
+	if spec.states&s.state == 0 {
+		s.writeStatus(cmd.Tag, "BAD", "", fmt.Sprintf("%s not allowed in the %s state", cmd.Name, stateName(s.state)))
+		return
+	}
+	err := s.callHandler(spec.fn, cmd)
+	if errors.Is(err, errFatal) {
+		s.state = stateLogout
+		return
+	}
+	if errors.Is(err, errAlreadyAnswered) {
+		return
+	}
+	if s.state == stateLogout {
+		return
+	}
+	// RFC 9051 §7.5.1: no EXPUNGE while a command that uses sequence
+	// numbers is in progress.
+	if s.sel != nil && !spec.noUpdates {
+		s.flushUpdates(cmd.UID || !spec.seqNumbers)
+	}
+	var sr *statusResp
+	switch {
+	case err == nil:
+		s.writeStatus(cmd.Tag, "OK", "", commandName(cmd)+" completed")
+	case errors.As(err, &sr):
+		s.writeStatus(cmd.Tag, sr.kind, sr.code, sr.text)
+	default:
+		s.log.Error("command failed", "cmd", cmd.Name, "user", s.user, "err", err)
+		s.writeStatus(cmd.Tag, "NO", "SERVERBUG", "Internal error, see server log")
+	}
+}
+
+func (s *session) callHandler(fn handler, cmd *imap.Command) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in command", "cmd", cmd.Name, "user", s.user, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return fn(s, cmd)
+}
+
+func commandName(cmd *imap.Command) string {
+	if cmd.UID {
+		return "UID " + cmd.Name
+	}
+	return cmd.Name
+}
+
+func stateName(st connState) string {
+	switch st {
+	case stateNotAuth:
+		return "not authenticated"
+	case stateAuth:
+		return "authenticated"
+	case stateSelected:
+		return "selected"
+	}
+	return "logout"
+}
+
+func asWireError(err error) (*wire.Error, bool) {
+	var we *wire.Error
+	ok := errors.As(err, &we)
+	return we, ok
+}
+
+func (s *session) writeStatus(tag, kind, code, text string) {
+	s.enc.Raw(tag).SP().Raw(kind).SP()
+	if code != "" {
+		s.enc.Raw("[").Raw(code).Raw("] ")
+	}
+	s.enc.Raw(sanitizeText(text)).CRLF()
+}
+
+// untagged writes "* " + text + CRLF.
+func (s *session) untagged(text string) { s.enc.Raw("* ").Raw(text).CRLF() }
+
+// sanitizeText keeps human text on one line (RFC 9051 §9 "text").
+func sanitizeText(t string) string {
+	if t == "" {
+		return "."
+	}
+	if strings.ContainsAny(t, "\r\n\x00") {
+		return strings.NewReplacer("\r", " ", "\n", " ", "\x00", " ").Replace(t)
+	}
+	return t
+}
+
+// storeError maps a store error to a tagged response (RFC 9051 §7.1,
+// RFC 5530 codes). Unknown errors are internal: logged by execute.
+func storeError(err error, missingCode string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNoMailbox):
+		return respNo(missingCode, "Mailbox does not exist")
+	case errors.Is(err, store.ErrMailboxExists):
+		return respNo("ALREADYEXISTS", "Mailbox already exists")
+	case errors.Is(err, store.ErrCannot):
+		return respNo("CANNOT", strings.TrimPrefix(err.Error(), "store: "))
+	case errors.Is(err, store.ErrNoSelect):
+		return respNo("CANNOT", "Mailbox cannot be selected")
+	case errors.Is(err, store.ErrTooBig):
+		return respNo("TOOBIG", "Message too big")
+	case errors.Is(err, store.ErrOverQuota):
+		return respNo("OVERQUOTA", "Quota exceeded")
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return respNo("UNAVAILABLE", "Storage busy, try again")
+	}
+	return err
+}

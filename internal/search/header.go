@@ -1,0 +1,115 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"petrel.dev/petrel/internal/message"
+)
+
+// fetchHeaders calls Env.Headers once for the undecided messages and
+// records, for each header key in leaves, which of them match (before
+// negation).
+func (e *evaluator) fetchHeaders(ctx context.Context, leaves []*node, undecided bitset) error {
+	if e.env.Headers == nil {
+		return errors.New("search: header search not available")
+	}
+	for _, n := range leaves {
+		n.res = e.pool.get()
+	}
+	msgs := e.env.Msgs
+	err := e.env.Headers(ctx, e.uidsOf(undecided), func(uid uint32, header []byte) error {
+		i := e.position(uid)
+		if i < 0 || !undecided.has(i) {
+			return nil // not asked for: ignore
+		}
+		for _, n := range leaves {
+			if matchHeader(n, header, &msgs[i], e.env) {
+				n.res.set(i)
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range leaves {
+		n.known = true
+	}
+	return nil
+}
+
+// matchHeader evaluates the header key n (kHeader or kSent, before
+// negation) on one message.
+func matchHeader(n *node, header []byte, m *Msg, env *Env) bool {
+	if n.kind == kSent {
+		return dayCmp(sentDay(header, m, env), n.cmp, n.day)
+	}
+	// RFC 9051 §6.4.4: "the empty string is a substring", so an empty
+	// needle matches every message that has the field.
+	for _, v := range message.HeaderValues(header, n.field) {
+		if containsFolded(v, n.needle, n.needleASCII) {
+			return true
+		}
+	}
+	return false
+}
+
+// sentDay returns the day of the message's Date: header field in the
+// field's own zone (RFC 9051 §6.4.4 SENTBEFORE: "disregarding time and
+// timezone"), or of its internal date when the field is missing or does
+// not parse (as Dovecot does).
+func sentDay(header []byte, m *Msg, env *Env) int64 {
+	if vals := message.HeaderValues(header, "Date"); len(vals) > 0 {
+		if t, ok := message.ParseDate(vals[0]); ok {
+			_, off := t.Zone()
+			return floorDiv(t.Unix()+int64(off), 86400)
+		}
+	}
+	return internalDay(m.InternalDate, env.Loc)
+}
+
+// containsFolded reports whether the i;unicode-casemap folding of hay
+// (RFC 5051, message.Fold) contains needle, which is already folded.
+// ASCII haystacks, the common case, are compared without allocating.
+func containsFolded(hay, needle string, needleASCII bool) bool {
+	if needle == "" {
+		return true
+	}
+	if !isASCII(hay) {
+		return strings.Contains(message.Fold(hay), needle)
+	}
+	if !needleASCII {
+		// The folding of ASCII is ASCII.
+		return false
+	}
+	return indexUpperASCII(hay, needle) >= 0
+}
+
+// indexUpperASCII returns the index of needle (ASCII, upper case) in hay
+// (ASCII, any case), or -1.
+func indexUpperASCII(hay, needle string) int {
+	first := needle[0]
+	for i := 0; i+len(needle) <= len(hay); i++ {
+		if upper(hay[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(needle) && upper(hay[i+j]) == needle[j] {
+			j++
+		}
+		if j == len(needle) {
+			return i
+		}
+	}
+	return -1
+}
+
+// upper maps an ASCII lower-case letter to upper case.
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}

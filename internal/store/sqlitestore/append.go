@@ -1,0 +1,210 @@
+package sqlitestore
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"petrel.dev/petrel/internal/store"
+)
+
+// Append stores one message: it streams the body to a temporary file
+// while message.Parse reads the same bytes (io.TeeReader), fsyncs it, and
+// commits the row after the file is durable under its final name.
+func (ac *Account) Append(ctx context.Context, name string, msg store.AppendMessage) (store.AppendResult, error) {
+	n, err := normName(name)
+	if err != nil {
+		return store.AppendResult{}, fmt.Errorf("append: %w", err)
+	}
+	res, err := ac.append(ctx, n, msg)
+	if err != nil {
+		return res, fmt.Errorf("append to %q: %w", n, err)
+	}
+	return res, nil
+}
+
+func (ac *Account) append(ctx context.Context, name string, msg store.AppendMessage) (store.AppendResult, error) {
+	var res store.AppendResult
+	if err := checkFlags(msg.Flags); err != nil {
+		return res, err
+	}
+	limit := ac.s.opts.MaxMessageSize
+	if limit > 0 && msg.Size > limit {
+		return res, store.ErrTooBig
+	}
+	if msg.Body == nil {
+		return res, fmt.Errorf("no message body")
+	}
+	// Fail early, before reading the body, when the mailbox is missing.
+	if _, err := selectableByName(ctx, ac.a.db.r, name); err != nil {
+		return res, err
+	}
+	sf, err := ac.a.spool(ctx, msg.Body, msg.Size, limit)
+	if err != nil {
+		return res, err
+	}
+	defer os.Remove(sf.tmp) // a no-op once installed
+
+	date := msg.InternalDate
+	if date.IsZero() {
+		date = time.Now()
+	}
+	flags := dedupFlags(msg.Flags)
+	err = ac.update(ctx, func(w *wtx) error {
+		m, err := selectableByName(ctx, w.tx, name)
+		if err != nil {
+			return err
+		}
+		if m.uidNext == math.MaxUint32 {
+			return fmt.Errorf("UIDs exhausted: %w", store.ErrCannot)
+		}
+		kw, err := w.keywords(m.id)
+		if err != nil {
+			return err
+		}
+		fl, err := kw.canon(flags, true)
+		if err != nil {
+			return err
+		}
+		if err := w.saveKeywords(m.id, kw); err != nil {
+			return err
+		}
+		modseq, err := w.modseq(m.id)
+		if err != nil {
+			return err
+		}
+		var fileID int64
+		err = w.tx.QueryRowContext(ctx, `INSERT INTO files(size, header, structure) VALUES (?, ?, ?) RETURNING id`,
+			sf.size, sf.header, sf.structure).Scan(&fileID)
+		if err != nil {
+			return err
+		}
+		if _, err := w.tx.ExecContext(ctx, `INSERT INTO search(file_id, body, header) VALUES (?, ?, ?)`,
+			fileID, sf.bodyText, sf.headerText); err != nil {
+			return err
+		}
+		if err := w.install(sf.tmp, fileID); err != nil {
+			return err
+		}
+		meta := store.MessageMeta{UID: m.uidNext, Flags: fl, ModSeq: modseq, InternalDate: date, Size: sf.size}
+		if err := w.insertMessage(m.id, fileID, meta); err != nil {
+			return err
+		}
+		if _, err := w.tx.ExecContext(ctx, `UPDATE mailboxes SET uidnext = ? WHERE id = ?`, m.uidNext+1, m.id); err != nil {
+			return err
+		}
+		w.changes = append(w.changes, store.Change{MailboxID: m.id, Kind: store.ChangeAppend, ModSeq: modseq,
+			Messages: []store.MessageMeta{meta}, Keywords: kw.added})
+		res = store.AppendResult{MailboxID: m.id, UIDValidity: m.uidValidity, UID: m.uidNext}
+		return nil
+	})
+	return res, err
+}
+
+// insertMessage inserts one messages row.
+func (w *wtx) insertMessage(mailboxID, fileID int64, m store.MessageMeta) error {
+	_, offset := m.InternalDate.Zone()
+	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO messages(mailbox_id, uid, file_id, flags, seen, deleted,
+		internal_date, internal_tz, size, modseq, savedate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		mailboxID, m.UID, fileID, joinFlags(m.Flags), hasFlag(m.Flags, `\Seen`), hasFlag(m.Flags, `\Deleted`),
+		m.InternalDate.Unix(), offset, m.Size, m.ModSeq, time.Now().Unix())
+	return err
+}
+
+// spooled is a message written to a temporary file and parsed.
+type spooled struct {
+	tmp                  string
+	size                 int64
+	header, structure    []byte
+	bodyText, headerText []byte // folded, for SearchText
+}
+
+// spool writes body to a new fsynced temporary file in the message
+// directory, parsing it in the same pass.
+func (a *accountDB) spool(ctx context.Context, body io.Reader, size, limit int64) (_ *spooled, err error) {
+	f, err := os.CreateTemp(a.msgDir(), tempPrefix+"*")
+	if err != nil {
+		return nil, err
+	}
+	sf := &spooled{tmp: f.Name()}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(sf.tmp)
+		}
+	}()
+	src := &limitedReader{ctx: ctx, r: body, max: limit}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	tee := io.TeeReader(src, bw)
+	m, perr := parseMessage(tee)
+	// Parse reads to EOF; drain anyway so the file is always complete.
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return nil, src.cause(err)
+	}
+	if perr != nil {
+		return nil, src.cause(perr)
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	sf.size = src.n
+	if size >= 0 && sf.size != size {
+		return nil, fmt.Errorf("message is %d bytes, expected %d: %w", sf.size, size, io.ErrUnexpectedEOF)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, err
+	}
+	hlen := min(max(m.Root.BodyOffset, 0), sf.size)
+	sf.header = make([]byte, hlen)
+	if _, err := f.ReadAt(sf.header, 0); err != nil {
+		return nil, fmt.Errorf("read back header: %w", err)
+	}
+	sf.structure = marshalStructure(m)
+	sf.bodyText, sf.headerText = searchText(m, sf.header)
+	return sf, nil
+}
+
+// limitedReader reads r, failing with ErrTooBig past max bytes (when max
+// > 0) and with ctx's error once ctx is done.
+type limitedReader struct {
+	ctx context.Context
+	r   io.Reader
+	max int64
+	n   int64
+	err error // the first error of our own making
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if err := l.ctx.Err(); err != nil {
+		l.err = err
+		return 0, err
+	}
+	if l.max > 0 && int64(len(p)) > l.max-l.n+1 {
+		p = p[:l.max-l.n+1]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.max > 0 && l.n > l.max {
+		l.err = store.ErrTooBig
+		return 0, l.err
+	}
+	return n, err
+}
+
+// cause returns the reader's own error (ErrTooBig, cancellation) if it
+// failed, since a parser may not pass it on unwrapped.
+func (l *limitedReader) cause(err error) error {
+	if l.err != nil {
+		return l.err
+	}
+	return err
+}

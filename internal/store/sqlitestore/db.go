@@ -1,0 +1,102 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// busyTimeoutMS is how long a connection waits for another connection's
+// (or process's) lock before failing with SQLITE_BUSY.
+const busyTimeoutMS = 10000
+
+// maxReaders caps the reader pool of each database.
+const maxReaders = 8
+
+// db is one SQLite database opened as a pool of readers plus one writer.
+type db struct {
+	path string
+	r    *sql.DB // readers: deferred transactions, query_only
+	w    *sql.DB // the single writer: every transaction is BEGIN IMMEDIATE
+}
+
+// dsn builds a DSN whose pragmas apply to every pooled connection.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
+}
+
+// openDB opens path (creating it) and brings its schema up to date with
+// migrate, which runs inside a write transaction.
+func openDB(ctx context.Context, path string, migrations []string) (*db, error) {
+	w, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, w, migrations); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(maxReaders)
+	r.SetMaxIdleConns(maxReaders)
+	return &db{path: path, r: r, w: w}, nil
+}
+
+// migrate applies migrations[v:] where v is PRAGMA user_version, each
+// entry bringing the schema from version i to i+1, in one transaction.
+func migrate(ctx context.Context, w *sql.DB, migrations []string) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this program (%d)", v, len(migrations))
+	}
+	if v == len(migrations) {
+		return nil
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("schema version %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// close closes both pools.
+func (d *db) close() error {
+	err1 := d.r.Close()
+	err2 := d.w.Close()
+	if err1 != nil {
+		return err1
+	}
+	return err2
+}

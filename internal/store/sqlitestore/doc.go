@@ -1,0 +1,70 @@
+// Package sqlitestore is Petrel's embedded storage backend: SQLite
+// (modernc.org/sqlite, pure Go) for metadata and one plain file per
+// message body. It implements store.Store and passes storetest.
+//
+// # Layout on disk
+//
+//	<dir>/petrel.db                     users: name, password_hash, created
+//	<dir>/accounts/<name>/mail.db       one account's mailboxes and messages
+//	<dir>/accounts/<name>/msg/<xx>/<id> message file <id> (decimal), where
+//	                                    <xx> is the low byte of id in hex
+//	<dir>/accounts/<name>/msg/tmp-*     a message being written (temporary)
+//
+// mail.db holds (schema version in PRAGMA user_version, see schema.go):
+//
+//	meta(k, v)                 account counters (the last UIDVALIDITY)
+//	mailboxes(id, name, ...)   one row per mailbox incarnation, with
+//	                           UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and the
+//	                           STATUS counters (messages, unseen, deleted,
+//	                           size) kept up to date by triggers
+//	subscriptions(name)        subscribed names; they need not exist
+//	files(id, refs, size, header, structure)
+//	                           one row per message file; refs counts the
+//	                           messages rows that use it (triggers), so COPY
+//	                           shares a file and its parsed data
+//	search(file_id, body, header)
+//	                           folded (message.Fold) decoded text for
+//	                           SEARCH BODY/TEXT, stored once per file
+//	messages(mailbox_id, uid, file_id, flags, seen, deleted, internal_date,
+//	         internal_tz, size, modseq, savedate)
+//	                           WITHOUT ROWID, keyed (mailbox_id, uid)
+//	expunged(mailbox_id, uid, modseq)
+//	                           expunged UIDs, for QRESYNC (RFC 7162)
+//	keywords(mailbox_id, name) keywords seen in a mailbox, with the
+//	                           spelling first used there
+//
+// # Durability and ordering
+//
+// Append writes the message to a temporary file in msg/, parsing it in the
+// same pass (io.TeeReader into message.Parse), fsyncs it, and then, inside
+// the write transaction, renames it to its final name and fsyncs the
+// directory before COMMIT. A crash therefore leaves at worst a file without
+// a row, never a row without a file. A file whose last message is expunged
+// is deleted after the commit; a crash in between leaves an orphan. Orphans
+// and stale temporary files are removed when the account is first opened
+// by a process; the scan runs inside a write transaction, so it cannot
+// race with another process's append (its renamed-but-uncommitted file is
+// covered by that process's write lock), and temporary files are removed
+// only when they have not been written to for tempMaxAge.
+//
+// # Concurrency
+//
+// Every database has a pool of reader connections and a single writer
+// connection whose transactions are BEGIN IMMEDIATE, so writers queue on
+// SQLite's lock instead of failing with SQLITE_BUSY; WAL mode lets readers
+// proceed meanwhile. Several processes may open the same directory (the
+// CLI adds a user while the server runs): all state is read from the
+// databases, nothing is cached across calls. Within one process an
+// account's writes are also serialised by a mutex that is held until
+// Options.OnChange has been called, so changes are published in MODSEQ
+// order.
+//
+// # MODSEQ and UIDVALIDITY
+//
+// Each write transaction takes at most one new MODSEQ per mailbox
+// (HIGHESTMODSEQ+1), given to every message it changes and to the UIDs it
+// expunges (RFC 7162 §3.1). A new mailbox incarnation gets UIDVALIDITY
+// max(last+1, unix time), so UIDVALIDITY only grows within an account and
+// a deleted-and-recreated mailbox never reuses a (UIDVALIDITY, UID) pair
+// (RFC 9051 §2.3.1.1). Mailbox ids are AUTOINCREMENT and never reused.
+package sqlitestore

@@ -1,0 +1,99 @@
+package sqlitestore
+
+// usersMigrations is the schema of petrel.db; entry i upgrades version i
+// to i+1. Append only; never edit a released entry.
+var usersMigrations = []string{
+	`CREATE TABLE users (
+		name          TEXT PRIMARY KEY,
+		password_hash TEXT NOT NULL,
+		created       INTEGER NOT NULL
+	);`,
+}
+
+// accountMigrations is the schema of an account's mail.db; entry i
+// upgrades version i to i+1. Append only; never edit a released entry.
+//
+// The triggers keep mailboxes' STATUS counters and files.refs exact under
+// every insert, delete and flag update of messages, so no code path can
+// forget them and STATUS never scans messages.
+var accountMigrations = []string{
+	`CREATE TABLE meta (
+		k TEXT PRIMARY KEY,
+		v INTEGER NOT NULL
+	);
+	CREATE TABLE mailboxes (
+		id            INTEGER PRIMARY KEY AUTOINCREMENT,
+		name          TEXT NOT NULL UNIQUE,
+		special_use   TEXT NOT NULL DEFAULT '',
+		noselect      INTEGER NOT NULL DEFAULT 0,
+		uidvalidity   INTEGER NOT NULL,
+		uidnext       INTEGER NOT NULL DEFAULT 1,
+		highestmodseq INTEGER NOT NULL DEFAULT 1,
+		messages      INTEGER NOT NULL DEFAULT 0,
+		unseen        INTEGER NOT NULL DEFAULT 0,
+		deleted       INTEGER NOT NULL DEFAULT 0,
+		size          INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE subscriptions (
+		name TEXT PRIMARY KEY
+	);
+	CREATE TABLE files (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		refs      INTEGER NOT NULL DEFAULT 0,
+		size      INTEGER NOT NULL,
+		header    BLOB NOT NULL,
+		structure BLOB NOT NULL
+	);
+	CREATE TABLE search (
+		file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+		body    TEXT NOT NULL,
+		header  TEXT NOT NULL
+	);
+	CREATE TABLE messages (
+		mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+		uid           INTEGER NOT NULL,
+		file_id       INTEGER NOT NULL REFERENCES files(id),
+		flags         TEXT NOT NULL DEFAULT '',
+		seen          INTEGER NOT NULL DEFAULT 0,
+		deleted       INTEGER NOT NULL DEFAULT 0,
+		internal_date INTEGER NOT NULL,
+		internal_tz   INTEGER NOT NULL DEFAULT 0,
+		size          INTEGER NOT NULL,
+		modseq        INTEGER NOT NULL,
+		savedate      INTEGER NOT NULL,
+		PRIMARY KEY (mailbox_id, uid)
+	) WITHOUT ROWID;
+	CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+	CREATE TABLE expunged (
+		mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+		uid        INTEGER NOT NULL,
+		modseq     INTEGER NOT NULL,
+		PRIMARY KEY (mailbox_id, uid)
+	) WITHOUT ROWID;
+	CREATE TABLE keywords (
+		mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+		name       TEXT NOT NULL COLLATE NOCASE,
+		PRIMARY KEY (mailbox_id, name)
+	) WITHOUT ROWID;
+	CREATE TRIGGER messages_insert AFTER INSERT ON messages BEGIN
+		UPDATE mailboxes SET messages = messages + 1,
+			unseen = unseen + 1 - NEW.seen,
+			deleted = deleted + NEW.deleted,
+			size = size + NEW.size
+		WHERE id = NEW.mailbox_id;
+		UPDATE files SET refs = refs + 1 WHERE id = NEW.file_id;
+	END;
+	CREATE TRIGGER messages_delete AFTER DELETE ON messages BEGIN
+		UPDATE mailboxes SET messages = messages - 1,
+			unseen = unseen - 1 + OLD.seen,
+			deleted = deleted - OLD.deleted,
+			size = size - OLD.size
+		WHERE id = OLD.mailbox_id;
+		UPDATE files SET refs = refs - 1 WHERE id = OLD.file_id;
+	END;
+	CREATE TRIGGER messages_update AFTER UPDATE OF seen, deleted ON messages BEGIN
+		UPDATE mailboxes SET unseen = unseen + OLD.seen - NEW.seen,
+			deleted = deleted - OLD.deleted + NEW.deleted
+		WHERE id = NEW.mailbox_id;
+	END;`,
+}
