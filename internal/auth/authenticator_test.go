@@ -252,39 +252,6 @@ func TestFailureDelayDisabled(t *testing.T) {
 	}
 }
 
-func TestFailuresBounded(t *testing.T) {
-	fs := newFailures()
-	now := time.Unix(1e9, 0)
-	for i := range maxTracked + 500 {
-		fs.add(fmt.Sprint(i), now)
-	}
-	if n := fs.len(); n > maxTracked {
-		t.Fatalf("tracking %d keys, cap is %d", n, maxTracked)
-	}
-	// Decayed entries are dropped first.
-	fs.add("fresh", now.Add(time.Hour))
-	if n := fs.len(); n != 1 {
-		t.Fatalf("after decay, tracking %d keys, want 1", n)
-	}
-}
-
-func TestRemoteKey(t *testing.T) {
-	tests := map[string]string{
-		"192.0.2.1":            "192.0.2.1",
-		"::ffff:192.0.2.1":     "192.0.2.1",
-		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
-		"2001:db8:1:2::99":     "2001:db8:1:2::/64",
-	}
-	for in, want := range tests {
-		if got := remoteKey(netip.MustParseAddr(in)); got != want {
-			t.Errorf("remoteKey(%s) = %q, want %q", in, got, want)
-		}
-	}
-	if got := remoteKey(netip.Addr{}); got != "" {
-		t.Errorf("remoteKey(zero) = %q", got)
-	}
-}
-
 func TestSleepCtxCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -302,5 +269,24 @@ func TestNewDefaults(t *testing.T) {
 	}
 	if ok, err := VerifyPassword(a.dummyHash, "x"); ok || err != nil {
 		t.Errorf("dummy hash unusable: %v, %v", ok, err)
+	}
+}
+
+func TestAuthenticateConcurrent(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.users.set(t, "alice", "pw")
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Go(func() {
+			errs <- h.Authenticate(context.Background(), "alice", "pw", ip1)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 // some minutes of quiet. Each map holds at most maxTracked keys; when it
 // is full, entries that have decayed away go first, then arbitrary ones,
 // so memory stays bounded under a flood of distinct names or addresses.
+// Evicting an attacker's entry only shortens that attacker's delays; the
+// entry of a user under attack is refreshed by every guess.
 const (
 	failureHalfLife = 5 * time.Minute
 	maxTracked      = 10000
@@ -61,7 +63,9 @@ func (fs *failures) add(key string, now time.Time) float64 {
 	return s
 }
 
-// evictLocked makes room for one entry.
+// evictLocked makes room: it drops entries that have decayed away and,
+// if that frees less than a tenth of the map, arbitrary ones down to
+// nine tenths, so that the O(n) sweep runs at most once per n/10 inserts.
 func (fs *failures) evictLocked(now time.Time) {
 	for k, f := range fs.m {
 		if f.decayed(now) < forgetScore {
@@ -69,7 +73,7 @@ func (fs *failures) evictLocked(now time.Time) {
 		}
 	}
 	for k := range fs.m {
-		if len(fs.m) < maxTracked {
+		if len(fs.m) <= maxTracked*9/10 {
 			break
 		}
 		delete(fs.m, k)

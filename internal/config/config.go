@@ -75,6 +75,10 @@ type Auth struct {
 	MaxFailureDelay Duration `toml:"max_failure_delay"` // cap of the doubling delay
 	CacheTTL        Duration `toml:"cache_ttl"`         // how long a successful login skips argon2; 0 disables
 	CacheSize       int      `toml:"cache_size"`        // number of remembered logins
+	// InsecurePlaintext allows LOGIN and AUTHENTICATE PLAIN on cleartext
+	// connections from non-loopback addresses (RFC 9051 §11.1 advises
+	// against it). Loopback clients may always log in.
+	InsecurePlaintext bool `toml:"insecure_plaintext"`
 }
 
 // MinIdle is the shortest allowed Timeouts.Idle (RFC 9051 §5.4).

@@ -30,7 +30,7 @@ func (s *session) cmdStartTLS(cmd *imap.Command) error {
 	}
 	tc := tls.Server(s.conn, s.srv.opts.TLS)
 	tc.SetDeadline(time.Now().Add(s.srv.opts.AuthTimeout))
-	if err := tc.HandshakeContext(context.Background()); err != nil {
+	if err := tc.HandshakeContext(s.ctx); err != nil {
 		s.log.Debug("starttls handshake", "err", err)
 		return errFatal
 	}
@@ -110,7 +110,7 @@ func (s *session) login(user, pass string) error {
 		// Same answer and same delay as a wrong password.
 		name = user
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.srv.opts.AuthTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.srv.opts.AuthTimeout)
 	defer cancel()
 	if err := s.srv.opts.Auth.Authenticate(ctx, name, pass, s.remote); err != nil {
 		if errors.Is(err, auth.ErrFailed) {

@@ -71,3 +71,26 @@ func TestPrivacyRequiredOffLoopback(t *testing.T) {
 	c.send("a2 AUTHENTICATE PLAIN AGFsaWNlAGNvcnJlY3QgaG9yc2U=")
 	c.expectRe(`^a2 NO \[PRIVACYREQUIRED\] `)
 }
+
+func TestConnectionLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*Options)
+	}{
+		{"per-ip", func(o *Options) { o.MaxConnsPerIP = 2 }},
+		{"total", func(o *Options) { o.MaxConns = 2 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, tc.mod)
+			ts.dial(t)
+			ts.dial(t)
+			c, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			tc := &tconn{t: t, c: c, r: bufio.NewReader(c)}
+			tc.expectRe(`^\* BYE \[UNAVAILABLE\] Too many connections`)
+		})
+	}
+}

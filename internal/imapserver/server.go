@@ -44,8 +44,10 @@ type Options struct {
 	// the inactivity allowed after login (default and minimum 30 min,
 	// RFC 9051 §5.4), also used for IDLE.
 	AuthTimeout, IdleTimeout time.Duration
-	// MaxConnsPerIP caps concurrent connections from one address (0: 100).
-	MaxConnsPerIP int
+	// MaxConnsPerIP caps concurrent connections from one address (0: 100);
+	// MaxConns caps them in total (0: no cap). Connections over a cap are
+	// answered with BYE [UNAVAILABLE] and closed.
+	MaxConnsPerIP, MaxConns int
 	// InsecureAuth allows plaintext authentication on cleartext
 	// connections from non-loopback addresses. Off by default.
 	InsecureAuth bool
@@ -55,6 +57,8 @@ type Options struct {
 type Server struct {
 	opts   Options
 	log    *slog.Logger
+	ctx    context.Context // the daemon's context, cancelled by Close
+	cancel context.CancelFunc
 	hub    *hub
 	nextID atomic.Uint64
 
@@ -86,7 +90,10 @@ func New(opts Options) *Server {
 	if opts.MaxConnsPerIP <= 0 {
 		opts.MaxConnsPerIP = 100
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
+		ctx:       ctx,
+		cancel:    cancel,
 		opts:      opts,
 		log:       opts.Logger,
 		hub:       newHub(),
@@ -156,11 +163,18 @@ func (s *Server) accept(c net.Conn, implicitTLS bool) {
 		c.Close()
 		return
 	}
-	if s.perIP[remote] >= s.opts.MaxConnsPerIP {
+	refuse := ""
+	switch {
+	case s.perIP[remote] >= s.opts.MaxConnsPerIP:
+		refuse = "Too many connections from your address"
+	case s.opts.MaxConns > 0 && len(s.conns) >= s.opts.MaxConns:
+		refuse = "Too many connections, try again later"
+	}
+	if refuse != "" {
 		s.mu.Unlock()
-		s.log.Warn("too many connections", "remote", remote)
+		s.log.Warn("connection refused", "remote", remote, "reason", refuse)
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		c.Write([]byte("* BYE [UNAVAILABLE] Too many connections from your address\r\n"))
+		c.Write([]byte("* BYE [UNAVAILABLE] " + refuse + "\r\n"))
 		c.Close()
 		return
 	}
@@ -208,6 +222,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close closes all listeners and connections at once.
 func (s *Server) Close() error {
+	s.cancel()
 	s.mu.Lock()
 	s.closing = true
 	for l := range s.listeners {

@@ -74,7 +74,7 @@ func newSession(srv *Server, c net.Conn, remote netip.Addr, implicitTLS bool) *s
 		tls:    implicitTLS,
 		state:  stateNotAuth,
 		wake:   make(chan struct{}, 1),
-		ctx:    store.WithOrigin(context.Background(), id),
+		ctx:    store.WithOrigin(srv.ctx, id),
 	}
 	s.log = srv.log.With("conn", id, "remote", remote.String())
 	if implicitTLS {
@@ -115,7 +115,7 @@ func (s *session) run() {
 	s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if tc, ok := s.conn.(*tls.Conn); ok {
 		tc.SetDeadline(time.Now().Add(s.srv.opts.AuthTimeout))
-		if err := tc.HandshakeContext(context.Background()); err != nil {
+		if err := tc.HandshakeContext(s.ctx); err != nil {
 			s.log.Debug("tls handshake", "err", err)
 			return
 		}
@@ -222,6 +222,9 @@ func (s *session) execute(cmd *imap.Command) {
 		s.writeStatus(cmd.Tag, "BAD", "", fmt.Sprintf("%s not allowed in the %s state", cmd.Name, stateName(s.state)))
 		return
 	}
+	// Commands are traced without their arguments, so passwords and
+	// message contents never reach the log.
+	s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd))
 	err := s.callHandler(spec.fn, cmd)
 	if errors.Is(err, errFatal) {
 		s.state = stateLogout

@@ -45,7 +45,8 @@ func tokenizeAddr(s string) (toks []atok, comments []string) {
 			}
 			continue
 		case c == '"':
-			toks = append(toks, atok{'q', l.quoted()})
+			q, _ := l.quoted()
+			toks = append(toks, atok{'q', q})
 		case c == '[':
 			end := strings.IndexByte(s[l.i:], ']')
 			if end < 0 {
@@ -78,19 +79,34 @@ func parseAddressList(s string) []Address {
 	p := &addrParser{toks: toks, comments: comments}
 	var out []Address
 	inGroup := false
-	for p.i < len(p.toks) {
+	needAddr := true // at the start or after a comma
+	missing := func() Address {
+		mb, host := missingMailbox, missingDomain
+		return Address{Mailbox: &mb, Host: &host}
+	}
+	for p.i < len(p.toks) && !p.stop {
 		switch p.peek() {
 		case ',':
+			// Like Dovecot, an empty element is a missing address,
+			// unless it is the last one.
 			p.i++
+			if needAddr && p.i < len(p.toks) {
+				out = append(out, missing())
+			}
+			needAddr = true
 			continue
 		case ';':
 			p.i++
 			if inGroup {
 				out = append(out, Address{})
 				inGroup = false
+			} else if needAddr {
+				out = append(out, missing()) // ", ;"
 			}
+			needAddr = false
 			continue
 		}
+		needAddr = false
 		a, group, ok := p.mailbox(!inGroup)
 		if group {
 			out = append(out, Address{Mailbox: a.Mailbox})
@@ -111,6 +127,7 @@ type addrParser struct {
 	toks     []atok
 	comments []string
 	i        int
+	stop     bool // junk after an address: Dovecot ends the list there
 }
 
 func (p *addrParser) peek() byte {
@@ -142,8 +159,7 @@ func (p *addrParser) mailbox(groupOK bool) (a Address, group, ok bool) {
 		case '<':
 			p.i++
 			a = p.angle()
-			if len(phrase) > 0 {
-				name := strings.Join(phrase, " ")
+			if name := strings.Join(phrase, " "); name != "" {
 				a.Name = &name
 			} else if c := p.comment(p.i - 1); c != "" {
 				a.Name = &c
@@ -186,10 +202,11 @@ func (p *addrParser) comment(i int) string {
 	return ""
 }
 
-// skipTo skips to the next ',' or ';'.
+// skipTo ends an address: anything but ',' or ';' after it stops the
+// list (Dovecot's parser gives up there, keeping what it has).
 func (p *addrParser) skipTo() {
-	for p.i < len(p.toks) && p.toks[p.i].kind != ',' && p.toks[p.i].kind != ';' {
-		p.i++
+	if p.i < len(p.toks) && p.toks[p.i].kind != ',' && p.toks[p.i].kind != ';' {
+		p.stop = true
 	}
 }
 

@@ -45,6 +45,9 @@ func toUTF8(charset string, b []byte) string {
 	return string(out)
 }
 
+// maxEncodedWord bounds the encoded text of one encoded-word.
+const maxEncodedWord = 4096
+
 // DecodeWords decodes the RFC 2047 encoded-words in a header value to
 // UTF-8 (§2: "=?charset?B|Q?text?="; the charset may carry an RFC 2231
 // "*language" suffix). Like mail readers, encoded-words are recognised
@@ -98,17 +101,27 @@ func decodeWord(s string) (string, bool, int) {
 	// =?charset?enc?text?=
 	rest := s[2:]
 	q1 := strings.IndexByte(rest, '?')
+	if q1 > 64 {
+		return "", false, 0 // no charset name is that long
+	}
 	if q1 <= 0 || q1+2 >= len(rest) || rest[q1+2] != '?' {
 		return "", false, 0
 	}
 	charset := rest[:q1]
 	enc := rest[q1+1]
 	body := rest[q1+3:]
+	// Encoded-words are short (RFC 2047 §2: 75 characters; mailers
+	// exceed that, so allow more): a bounded window keeps the scan of a
+	// value full of "=?" linear.
+	if len(body) > maxEncodedWord {
+		body = body[:maxEncodedWord]
+	}
 	end := strings.Index(body, "?=")
 	if end < 0 {
 		return "", false, 0
 	}
 	text := body[:end]
+	// No white space inside an encoded-word (RFC 2047 §5).
 	if strings.ContainsAny(text, " \t\r\n") || strings.ContainsAny(charset, " \t\r\n") {
 		return "", false, 0
 	}

@@ -18,14 +18,15 @@ type field struct {
 // splitFields returns the fields of a header block in order. Lines
 // without a colon that are not continuations are skipped; a continuation
 // before any field is ignored. Values are unfolded (RFC 5322 §2.2.3: the
-// CRLF before the folding white space is removed) and trimmed.
+// CRLF before the folding white space is removed); leading white space is
+// removed, trailing white space kept (as Dovecot does, e.g. in Content-ID).
 func splitFields(header []byte) []field {
 	var fields []field
 	var cur *field
 	var val []byte
 	flush := func() {
 		if cur != nil {
-			cur.value = string(bytes.TrimSpace(val))
+			cur.value = string(bytes.TrimLeft(val, " \t"))
 			fields = append(fields, *cur)
 			cur = nil
 		}
@@ -114,13 +115,19 @@ func HeaderFields(header []byte, names []string, not bool) []byte {
 	return append(out, '\r', '\n')
 }
 
+// maxSearchHeader bounds the header bytes SEARCH looks at, like the
+// parser's limit on what it keeps of a header block.
+const maxSearchHeader = maxHeaderBytes
+
 // HeaderValues returns the unfolded, RFC 2047-decoded values of every
-// field named name (case-insensitively) in header, in order.
+// field named name (case-insensitively) in header, in order. Only the
+// first 256 KiB of the header are examined.
 func HeaderValues(header []byte, name string) []string {
+	header = header[:min(len(header), maxSearchHeader)]
 	var vals []string
 	for _, f := range splitFields(header) {
 		if strings.EqualFold(f.name, name) {
-			vals = append(vals, DecodeWords(f.value))
+			vals = append(vals, DecodeWords(strings.TrimSpace(f.value)))
 		}
 	}
 	return vals
@@ -128,8 +135,10 @@ func HeaderValues(header []byte, name string) []string {
 
 // SearchHeader returns every field of a header block unfolded and with
 // RFC 2047 encoded-words decoded to UTF-8, one "Name: value\n" per field,
-// for SEARCH HEADER/TEXT (RFC 9051 §6.4.4).
+// for SEARCH HEADER/TEXT (RFC 9051 §6.4.4). Only the first 256 KiB of the
+// header are examined.
 func SearchHeader(header []byte) string {
+	header = header[:min(len(header), maxSearchHeader)]
 	var b strings.Builder
 	for _, f := range splitFields(header) {
 		b.WriteString(f.name)

@@ -37,6 +37,31 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// appendHuman appends a subject or display name as Dovecot does for text
+// meant for humans: runs of white space (including line breaks) become
+// one space, leading and trailing white space goes; the result is a
+// literal when that changed anything or when it holds '"', '\\' or 8-bit
+// bytes, else a quoted string.
+func appendHuman(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "NIL"...)
+	}
+	h := strings.Join(strings.FieldsFunc(*s, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\r' || r == '\n'
+	}), " ")
+	lit := h != *s || strings.ContainsAny(h, `"\`)
+	for i := 0; i < len(h) && !lit; i++ {
+		lit = h[i] >= 0x80 || h[i] == 0
+	}
+	if !lit {
+		return appendString(b, h)
+	}
+	b = append(b, '{')
+	b = strconv.AppendInt(b, int64(len(h)), 10)
+	b = append(b, "}\r\n"...)
+	return append(b, h...)
+}
+
 // appendNString appends NIL for nil, else the string.
 func appendNString(b []byte, s *string) []byte {
 	if s == nil {
@@ -56,7 +81,7 @@ func AppendEnvelope(b []byte, env *Envelope) []byte {
 	b = append(b, '(')
 	b = appendNString(b, env.Date)
 	b = append(b, ' ')
-	b = appendNString(b, env.Subject)
+	b = appendHuman(b, env.Subject)
 	sender, replyTo := env.Sender, env.ReplyTo
 	// RFC 9051 §7.5.2: "If the Sender or Reply-To lines are absent in the
 	// [RFC-5322] header, or are present but empty, the server sets the
@@ -86,7 +111,7 @@ func appendAddressList(b []byte, l []Address) []byte {
 	b = append(b, '(')
 	for _, a := range l {
 		b = append(b, '(')
-		b = appendNString(b, a.Name)
+		b = appendHuman(b, a.Name)
 		b = append(b, ' ')
 		b = appendNString(b, a.Route)
 		b = append(b, ' ')
@@ -142,17 +167,26 @@ func appendBody(b []byte, p *Part, extended bool, depth int) []byte {
 	}
 	// body-type-1part: body-fields = params, id, description, encoding, size.
 	text := strings.EqualFold(p.Type, "text")
-	b = appendString(b, p.Type)
-	b = append(b, ' ')
-	b = appendString(b, p.Subtype)
-	b = append(b, ' ')
-	b = appendParams(b, p.Params, text)
+	if plainASCII7bit(p) {
+		// Dovecot writes the RFC 2045 §5.2 default in its own spelling.
+		b = append(b, `"text" "plain" ("charset" "us-ascii")`...)
+	} else {
+		b = appendString(b, p.Type)
+		b = append(b, ' ')
+		b = appendString(b, p.Subtype)
+		b = append(b, ' ')
+		b = appendParams(b, p.Params, text)
+	}
 	b = append(b, ' ')
 	b = appendNString(b, p.ID)
 	b = append(b, ' ')
 	b = appendNString(b, p.Description)
 	b = append(b, ' ')
-	b = appendString(b, p.Encoding)
+	if strings.EqualFold(p.Encoding, "7bit") {
+		b = append(b, `"7bit"`...)
+	} else {
+		b = appendString(b, p.Encoding)
+	}
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, p.BodyEnd-p.BodyOffset, 10)
 	switch {
@@ -176,6 +210,16 @@ func appendBody(b []byte, p *Part, extended bool, depth int) []byte {
 		b = appendExt(b, p)
 	}
 	return append(b, ')')
+}
+
+// plainASCII7bit reports a text/plain; charset=us-ascii part in 7bit.
+func plainASCII7bit(p *Part) bool {
+	if !strings.EqualFold(p.Type, "text") || !strings.EqualFold(p.Subtype, "plain") ||
+		!strings.EqualFold(p.Encoding, "7bit") || len(p.Params) > 1 {
+		return false
+	}
+	return len(p.Params) == 0 ||
+		strings.EqualFold(p.Params[0].Name, "charset") && strings.EqualFold(p.Params[0].Value, "us-ascii")
 }
 
 // appendExt appends " disposition language location".

@@ -74,8 +74,8 @@ func (l *lexer) token() string {
 }
 
 // quoted reads a quoted-string at l.i (which is '"'), unescaping it. An
-// unterminated string runs to the end of the value.
-func (l *lexer) quoted() string {
+// unterminated string runs to the end of the value and gives ok=false.
+func (l *lexer) quoted() (s string, ok bool) {
 	l.i++
 	var b strings.Builder
 	for l.i < len(l.s) {
@@ -88,28 +88,51 @@ func (l *lexer) quoted() string {
 				l.i++
 			}
 		case '"':
-			return b.String()
+			return b.String(), true
 		case '\r', '\n':
 			// folding inside a quoted string
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return b.String()
+	return b.String(), false
 }
 
-// value reads a parameter value: a quoted-string or a token. Broken
-// values (e.g. containing "/" or "@") are read up to the next ";".
-func (l *lexer) value() string {
-	l.skipCFWS()
-	if l.i < len(l.s) && l.s[l.i] == '"' {
-		return l.quoted()
-	}
-	start := l.i
-	for l.i < len(l.s) && l.s[l.i] != ';' && l.s[l.i] != ' ' && l.s[l.i] != '\t' && l.s[l.i] != '(' && l.s[l.i] != '"' {
+// params parses "; name=value" pairs up to the end of the value. Like
+// Dovecot, parsing stops at the first syntax error (a parameter without
+// "=", an unterminated quoted string, junk after a value); the parameters
+// before it are kept.
+func (l *lexer) params() []Param {
+	var raws []rawParam
+	for {
+		l.skipCFWS()
+		if l.i >= len(l.s) || l.s[l.i] != ';' {
+			break
+		}
+		l.i++ // ';'
+		l.skipCFWS()
+		if l.i >= len(l.s) {
+			break // a trailing ";"
+		}
+		name := l.token()
+		l.skipCFWS()
+		if name == "" || l.i >= len(l.s) || l.s[l.i] != '=' {
+			break
+		}
 		l.i++
+		l.skipCFWS()
+		var v string
+		if l.i < len(l.s) && l.s[l.i] == '"' {
+			var ok bool
+			if v, ok = l.quoted(); !ok {
+				break
+			}
+		} else if v = l.token(); v == "" {
+			break
+		}
+		raws = append(raws, splitParamName(name, v))
 	}
-	return l.s[start:l.i]
+	return assembleParams(raws)
 }
 
 // rawParam is a parameter before RFC 2231 assembly.
@@ -118,36 +141,6 @@ type rawParam struct {
 	section int    // -1 for no continuation
 	ext     bool   // value is RFC 2231 extended (charset'lang'%XX)
 	value   string
-}
-
-// params parses "; name=value" pairs up to the end of the value.
-func (l *lexer) params() []Param {
-	var raws []rawParam
-	for l.i < len(l.s) {
-		l.skipCFWS()
-		if l.i >= len(l.s) {
-			break
-		}
-		if l.s[l.i] != ';' {
-			// Garbage: skip to the next parameter.
-			j := strings.IndexByte(l.s[l.i:], ';')
-			if j < 0 {
-				break
-			}
-			l.i += j
-		}
-		l.i++ // ';'
-		l.skipCFWS()
-		name := l.token()
-		l.skipCFWS()
-		if name == "" || l.i >= len(l.s) || l.s[l.i] != '=' {
-			continue
-		}
-		l.i++
-		v := l.value()
-		raws = append(raws, splitParamName(name, v))
-	}
-	return assembleParams(raws)
 }
 
 // splitParamName separates the RFC 2231 suffixes from a parameter name.
@@ -167,10 +160,12 @@ func splitParamName(name, v string) rawParam {
 	return p
 }
 
-// assembleParams joins RFC 2231 §3 continuations and decodes §4 extended
-// values (charset'language'percent-encoded) to UTF-8. Parameters keep the
-// order of their first appearance; a plain duplicate of an assembled name
-// is dropped (first wins).
+// assembleParams joins RFC 2231 §3 continuations as RFC 2231 §6 asks of
+// IMAP servers, in Dovecot's form: sections are sorted and concatenated;
+// when the value is extended (§4, charset'language'%XX) the name keeps a
+// trailing "*" and the value stays encoded, so that clients can decode it
+// with its charset (ParamValue decodes it). Parameters keep the order of
+// their first appearance; repeated plain parameters are all kept.
 func assembleParams(raws []rawParam) []Param {
 	if len(raws) == 0 {
 		return nil
@@ -184,66 +179,64 @@ func assembleParams(raws []rawParam) []Param {
 	for _, r := range raws {
 		key := strings.ToLower(r.name)
 		g := byName[key]
+		if r.section < 0 {
+			g = nil // duplicates of plain parameters are all kept, like Dovecot
+		}
 		if g == nil {
 			g = &group{name: r.name}
-			byName[key] = g
+			if r.section >= 0 {
+				byName[key] = g
+			}
 			groups = append(groups, g)
 		}
 		g.parts = append(g.parts, r)
 	}
 	out := make([]Param, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, Param{Name: g.name, Value: joinSections(g.parts)})
+		p := g.parts[0]
+		if p.section < 0 {
+			name := p.name
+			if p.ext {
+				name += "*"
+			}
+			out = append(out, Param{Name: name, Value: p.value})
+			continue
+		}
+		sort.SliceStable(g.parts, func(i, j int) bool { return g.parts[i].section < g.parts[j].section })
+		var b strings.Builder
+		ext := g.parts[0].ext
+		for _, s := range g.parts {
+			b.WriteString(s.value)
+		}
+		name := g.name
+		if ext {
+			name += "*"
+		}
+		out = append(out, Param{Name: name, Value: b.String()})
 	}
 	return out
 }
 
-// joinSections assembles one parameter's pieces.
-func joinSections(parts []rawParam) string {
-	// A plain (non-continued) value wins if present and first.
-	if parts[0].section < 0 {
-		if parts[0].ext {
-			return decode2231(parts[0].value, true)
-		}
-		return parts[0].value
-	}
-	var secs []rawParam
-	for _, p := range parts {
-		if p.section >= 0 {
-			secs = append(secs, p)
+// ParamValue returns the value of the parameter name (case-insensitive)
+// decoded to UTF-8: an RFC 2231 extended parameter ("name*" =
+// charset'language'%XX, as the parser stores it) is percent-decoded and
+// converted from its charset. A plain parameter wins over an extended one.
+func ParamValue(params []Param, name string) (string, bool) {
+	for _, p := range params {
+		if strings.EqualFold(p.Name, name) {
+			return p.Value, true
 		}
 	}
-	sort.SliceStable(secs, func(i, j int) bool { return secs[i].section < secs[j].section })
-	charset := ""
-	var raw []byte
-	for i, p := range secs {
-		if i > 0 && p.section == secs[i-1].section {
-			continue
-		}
-		v := p.value
-		if p.ext {
-			if i == 0 {
-				// charset'language'value in the first section only.
-				if a := strings.IndexByte(v, '\''); a >= 0 {
-					if b := strings.IndexByte(v[a+1:], '\''); b >= 0 {
-						charset = v[:a]
-						v = v[a+1+b+1:]
-					}
-				}
-			}
-			raw = append(raw, percentDecode(v)...)
-		} else {
-			raw = append(raw, v...)
+	for _, p := range params {
+		if strings.EqualFold(p.Name, name+"*") {
+			return decode2231(p.Value), true
 		}
 	}
-	return toUTF8(charset, raw)
+	return "", false
 }
 
-// decode2231 decodes a single extended value charset'lang'%XX.
-func decode2231(v string, ext bool) string {
-	if !ext {
-		return v
-	}
+// decode2231 decodes an extended value charset'lang'%XX (RFC 2231 §4).
+func decode2231(v string) string {
 	a := strings.IndexByte(v, '\'')
 	if a < 0 {
 		return string(percentDecode(v))
@@ -268,23 +261,27 @@ func percentDecode(s string) []byte {
 	return out
 }
 
-// parseContentType parses "type/subtype; params". ok is false when the
-// value has no valid type/subtype (RFC 2045 §5.2: use the default).
-func parseContentType(v string) (typ, sub string, params []Param, ok bool) {
+// parseContentType parses "type/subtype; params" (RFC 2045 §5.1). Broken
+// values are described as Dovecot does: "foo" gives type "foo" with an
+// empty subtype, "foo/" and an empty value give both empty.
+func parseContentType(v string) (typ, sub string, params []Param) {
 	l := &lexer{s: v}
 	l.skipCFWS()
 	typ = l.token()
 	l.skipCFWS()
-	if typ == "" || l.i >= len(l.s) || l.s[l.i] != '/' {
-		return "", "", nil, false
+	if typ == "" {
+		return "", "", nil
+	}
+	if l.i >= len(l.s) || l.s[l.i] != '/' {
+		return typ, "", nil
 	}
 	l.i++
 	l.skipCFWS()
 	sub = l.token()
 	if sub == "" {
-		return "", "", nil, false
+		return "", "", nil
 	}
-	return typ, sub, l.params(), true
+	return typ, sub, l.params()
 }
 
 // parseDisposition parses RFC 2183 "type; params".

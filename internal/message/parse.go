@@ -23,7 +23,11 @@ import (
 // is not checked (trailing white space and even garbage are allowed), and
 // when several active boundaries match — nested boundaries that are
 // prefixes of each other — the longest wins. The line break before a
-// boundary line belongs to the boundary, so a body ends before it. A
+// boundary line belongs to the boundary, so a body ends before it — but
+// only a line break of body text (or preamble, epilogue): the line break
+// ending a header or a boundary line stays where it is (so an enclosed
+// message "From: a@b CRLF CRLF" before a boundary keeps its blank line,
+// and one ending in "--inner-- CRLF" keeps that CRLF), as in Dovecot. A
 // boundary line of an outer multipart ends every inner entity (missing
 // closing boundaries). After a closing boundary "--b--" the boundary is no
 // longer active and the rest up to an outer boundary is the epilogue.
@@ -34,8 +38,8 @@ import (
 // Dovecot reports (it counts LFs of the body; a final line without a line
 // break is not counted).
 //
-// Duplicate MIME header fields: the first one wins (Dovecot takes the
-// first Content-Type too); the same rule is used for the envelope fields.
+// Duplicate header fields: for the MIME fields the first one wins, for the
+// ENVELOPE fields the last one (both checked against Dovecot 2.3).
 
 const (
 	maxHeaderBytes = 256 << 10
@@ -66,7 +70,7 @@ type parser struct {
 	nparts     int
 
 	hdr    []byte // header scratch
-	search []byte // collected search text
+	search strings.Builder // collected search text
 	msg    *Message
 }
 
@@ -89,7 +93,7 @@ func Parse(r io.Reader) (*Message, error) {
 	}
 	p.msg.Root = root
 	p.msg.Size = p.off
-	p.msg.searchBody = string(p.search)
+	p.msg.searchBody = p.search.String()
 	return p.msg, nil
 }
 
@@ -190,6 +194,7 @@ func (p *parser) readHeader() []byte {
 		}
 		blank := p.atStart && (len(l) == 1 && l[0] == '\n' || len(l) == 2 && l[0] == '\r' && l[1] == '\n')
 		p.consume()
+		p.lastEOL = 0 // a header line break never belongs to a boundary
 		if blank {
 			break
 		}
@@ -228,10 +233,18 @@ func (p *parser) parsePart(part *Part, depth int, digestChild, isMessage, inMess
 	attachment := part.Disposition != nil && strings.EqualFold(*part.Disposition, "attachment")
 	canNest := depth < maxDepth && p.nparts < maxParts
 	switch {
-	case canNest && strings.EqualFold(part.Type, "multipart") && boundaryOf(part) != "":
+	case strings.EqualFold(part.Type, "multipart"):
+		// Like Dovecot, a multipart without a usable boundary (or beyond
+		// the limits) is a multipart without parts.
 		part.Multipart = true
-		p.parseMultipart(part, boundaryOf(part), depth, strings.EqualFold(part.Subtype, "digest"), inMessage)
-	case canNest && isMessageType(part) && newCTEDecoder(part.Encoding) == identityDecoder{}:
+		if b := boundaryOf(part); b != "" && canNest {
+			p.parseMultipart(part, b, depth, strings.EqualFold(part.Subtype, "digest"), inMessage)
+		} else {
+			p.skipToBoundary()
+		}
+	case canNest && isMessageType(part):
+		// Dovecot parses the enclosed message whatever the (forbidden,
+		// RFC 2046 §5.2.1) transfer encoding says; so do we.
 		child := &Part{}
 		p.parsePart(child, depth+1, false, true, true)
 		part.Message = child
@@ -239,6 +252,15 @@ func (p *parser) parsePart(part *Part, depth int, digestChild, isMessage, inMess
 		p.parseLeaf(part, !inMessage && !attachment)
 	}
 	part.BodyEnd, part.Lines = p.endPos(part.BodyOffset, lfStart)
+	// An empty entity ending at a boundary right after its header is
+	// clamped to its body start, which may lie past the line break the
+	// enclosing entity stops before: keep the enclosing end after it.
+	if n := len(part.Parts); n > 0 && part.Parts[n-1].BodyEnd > part.BodyEnd {
+		part.BodyEnd = part.Parts[n-1].BodyEnd
+	}
+	if part.Message != nil && part.Message.BodyEnd > part.BodyEnd {
+		part.BodyEnd = part.Message.BodyEnd
+	}
 	if part.Multipart || part.Message != nil {
 		part.DecodedSize = part.BodyEnd - part.BodyOffset
 	}
@@ -251,15 +273,11 @@ func isMessageType(part *Part) bool {
 
 // boundaryOf returns the usable boundary parameter of a multipart.
 func boundaryOf(part *Part) string {
-	for _, prm := range part.Params {
-		if strings.EqualFold(prm.Name, "boundary") {
-			if len(prm.Value) > maxBoundaryLen {
-				return ""
-			}
-			return prm.Value
-		}
+	b, _ := ParamValue(part.Params, "boundary")
+	if len(b) > maxBoundaryLen {
+		return ""
 	}
-	return ""
+	return b
 }
 
 // parseMultipart parses the body of a multipart (RFC 2046 §5.1): the
@@ -279,8 +297,13 @@ func (p *parser) parseMultipart(part *Part, boundary string, depth int, digest, 
 		}
 		p.consume()
 		p.skipLineRest()
+		hadEOL := p.lastEOL > 0
+		p.lastEOL = 0 // nor does the line break of a boundary line
 		if closing {
 			break
+		}
+		if !hadEOL && !p.peek() {
+			break // "--b" at EOF without a line break starts no part
 		}
 		if p.nparts >= maxParts {
 			// Too many parts: the rest is an opaque body.
@@ -309,9 +332,9 @@ func (p *parser) skipToBoundary() {
 func (p *parser) parseLeaf(part *Part, previewOK bool) {
 	s := leafSink{dec: newCTEDecoder(part.Encoding)}
 	text := strings.EqualFold(part.Type, "text")
-	if text && len(p.search) < maxSearchBytes {
+	if text && p.search.Len() < maxSearchBytes {
 		s.collect = true
-		s.limit = maxSearchBytes - len(p.search)
+		s.limit = maxSearchBytes - p.search.Len()
 	}
 	var pending []byte // line break held back: it may belong to a boundary
 	var pendBuf [2]byte
@@ -400,9 +423,7 @@ func applyMIME(part *Part, fields []field, digestChild bool) {
 		part.Type, part.Subtype = "message", "rfc822"
 	}
 	if v, ok := firstValue(fields, "Content-Type"); ok {
-		if t, s, params, ok := parseContentType(v); ok {
-			part.Type, part.Subtype, part.Params = t, s, params
-		}
+		part.Type, part.Subtype, part.Params = parseContentType(v)
 	}
 	part.Encoding = "7bit"
 	if v, ok := firstValue(fields, "Content-Transfer-Encoding"); ok {
@@ -433,25 +454,37 @@ func optValue(fields []field, name string) *string {
 }
 
 // buildEnvelope collects the ENVELOPE fields (RFC 9051 §7.5.2) of a
-// message header: strings raw (unfolded, not decoded), addresses parsed.
+// message header: strings raw (unfolded, not decoded; present but empty
+// gives ""), addresses parsed (empty gives nil).
 func buildEnvelope(fields []field) *Envelope {
 	return &Envelope{
-		Date:      optValue(fields, "Date"),
-		Subject:   optValue(fields, "Subject"),
+		Date:      lastValue(fields, "Date"),
+		Subject:   lastValue(fields, "Subject"),
 		From:      addrValue(fields, "From"),
 		Sender:    addrValue(fields, "Sender"),
 		ReplyTo:   addrValue(fields, "Reply-To"),
 		To:        addrValue(fields, "To"),
 		Cc:        addrValue(fields, "Cc"),
 		Bcc:       addrValue(fields, "Bcc"),
-		InReplyTo: optValue(fields, "In-Reply-To"),
-		MessageID: optValue(fields, "Message-ID"),
+		InReplyTo: lastValue(fields, "In-Reply-To"),
+		MessageID: lastValue(fields, "Message-ID"),
 	}
 }
 
+// lastValue returns the value of the last field called name, or nil.
+func lastValue(fields []field, name string) *string {
+	for i := len(fields) - 1; i >= 0; i-- {
+		if strings.EqualFold(fields[i].name, name) {
+			v := fields[i].value
+			return &v
+		}
+	}
+	return nil
+}
+
 func addrValue(fields []field, name string) []Address {
-	if v, ok := firstValue(fields, name); ok {
-		return parseAddressList(v)
+	if v := lastValue(fields, name); v != nil {
+		return parseAddressList(*v)
 	}
 	return nil
 }

@@ -18,25 +18,20 @@ const maxPreviewRunes = 200
 // addText appends a text part's decoded bytes to the search text and, for
 // the first suitable part, sets the preview.
 func (p *parser) addText(part *Part, raw []byte, previewOK bool) {
-	charset := ""
-	for _, prm := range part.Params {
-		if strings.EqualFold(prm.Name, "charset") {
-			charset = prm.Value
-		}
-	}
+	charset, _ := ParamValue(part.Params, "charset")
 	s := toUTF8(charset, raw)
 	isHTML := strings.EqualFold(part.Subtype, "html")
 	if isHTML {
 		s = stripHTML(s)
 	}
-	if room := maxSearchBytes - len(p.search); room > 0 {
+	if p.search.Len() > 0 && p.search.Len() < maxSearchBytes {
+		p.search.WriteByte('\n')
+	}
+	if room := maxSearchBytes - p.search.Len(); room > 0 {
 		if len(s) > room {
 			s = s[:room]
 		}
-		if len(p.search) > 0 {
-			p.search = append(p.search, '\n')
-		}
-		p.search = append(p.search, s...)
+		p.search.WriteString(s)
 	}
 	if previewOK && p.msg.Preview == "" && (isHTML || strings.EqualFold(part.Subtype, "plain")) {
 		p.msg.Preview = makePreview(s)

@@ -3,10 +3,38 @@ package search
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"petrel.dev/petrel/internal/message"
 )
+
+// headerGroup is the header keys that read one field, so that each
+// message's header is split once per distinct field, not once per key.
+type headerGroup struct {
+	field  string
+	leaves []*node
+}
+
+// groupHeaders groups header keys by field name (case-insensitively);
+// SENT* keys read the Date: field.
+func groupHeaders(leaves []*node) []headerGroup {
+	var groups []headerGroup
+	for _, n := range leaves {
+		field := n.field
+		if n.kind == kSent {
+			field = "Date"
+		}
+		i := slices.IndexFunc(groups, func(g headerGroup) bool { return strings.EqualFold(g.field, field) })
+		if i < 0 {
+			groups = append(groups, headerGroup{field: field})
+			i = len(groups) - 1
+		}
+		groups[i].leaves = append(groups[i].leaves, n)
+	}
+	return groups
+}
 
 // fetchHeaders calls Env.Headers once for the undecided messages and
 // records, for each header key in leaves, which of them match (before
@@ -18,15 +46,19 @@ func (e *evaluator) fetchHeaders(ctx context.Context, leaves []*node, undecided 
 	for _, n := range leaves {
 		n.res = e.pool.get()
 	}
+	groups := groupHeaders(leaves)
 	msgs := e.env.Msgs
 	err := e.env.Headers(ctx, e.uidsOf(undecided), func(uid uint32, header []byte) error {
 		i := e.position(uid)
 		if i < 0 || !undecided.has(i) {
 			return nil // not asked for: ignore
 		}
-		for _, n := range leaves {
-			if matchHeader(n, header, &msgs[i], e.env) {
-				n.res.set(i)
+		for _, g := range groups {
+			vals := message.HeaderValues(header, g.field)
+			for _, n := range g.leaves {
+				if matchHeader(n, vals, &msgs[i], e.env.Loc) {
+					n.res.set(i)
+				}
 			}
 		}
 		return ctx.Err()
@@ -41,14 +73,14 @@ func (e *evaluator) fetchHeaders(ctx context.Context, leaves []*node, undecided 
 }
 
 // matchHeader evaluates the header key n (kHeader or kSent, before
-// negation) on one message.
-func matchHeader(n *node, header []byte, m *Msg, env *Env) bool {
+// negation) on one message, given the values of the field it reads.
+func matchHeader(n *node, vals []string, m *Msg, loc *time.Location) bool {
 	if n.kind == kSent {
-		return dayCmp(sentDay(header, m, env), n.cmp, n.day)
+		return dayCmp(sentDay(vals, m, loc), n.cmp, n.day)
 	}
 	// RFC 9051 §6.4.4: "the empty string is a substring", so an empty
 	// needle matches every message that has the field.
-	for _, v := range message.HeaderValues(header, n.field) {
+	for _, v := range vals {
 		if containsFolded(v, n.needle, n.needleASCII) {
 			return true
 		}
@@ -56,18 +88,19 @@ func matchHeader(n *node, header []byte, m *Msg, env *Env) bool {
 	return false
 }
 
-// sentDay returns the day of the message's Date: header field in the
-// field's own zone (RFC 9051 §6.4.4 SENTBEFORE: "disregarding time and
-// timezone"), or of its internal date when the field is missing or does
-// not parse (as Dovecot does).
-func sentDay(header []byte, m *Msg, env *Env) int64 {
-	if vals := message.HeaderValues(header, "Date"); len(vals) > 0 {
-		if t, ok := message.ParseDate(vals[0]); ok {
+// sentDay returns the day of the message's first Date: header field (its
+// values are dates) in the field's own zone (RFC 9051 §6.4.4 SENTBEFORE:
+// "disregarding time and timezone"), or of its internal date (in loc, as
+// for BEFORE) when the field is missing or does not parse, as Dovecot
+// does.
+func sentDay(dates []string, m *Msg, loc *time.Location) int64 {
+	if len(dates) > 0 {
+		if t, ok := message.ParseDate(dates[0]); ok {
 			_, off := t.Zone()
 			return floorDiv(t.Unix()+int64(off), 86400)
 		}
 	}
-	return internalDay(m.InternalDate, env.Loc)
+	return internalDay(m.InternalDate, loc)
 }
 
 // containsFolded reports whether the i;unicode-casemap folding of hay

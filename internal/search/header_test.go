@@ -41,7 +41,6 @@ func TestContainsFolded(t *testing.T) {
 
 func TestSentDay(t *testing.T) {
 	t.Parallel()
-	env := &Env{}
 	m := &Msg{InternalDate: mustTime(t, "2024-03-05T23:00:00-02:00")}
 	tests := []struct {
 		header string
@@ -54,9 +53,23 @@ func TestSentDay(t *testing.T) {
 		{"", "2024-03-05"},
 	}
 	for _, tt := range tests {
-		got := sentDay([]byte(tt.header), m, env)
+		got := sentDay(message.HeaderValues([]byte(tt.header), "date"), m, nil)
 		if want := keyDay(mustTime(t, tt.want+"T00:00:00Z")); got != want {
 			t.Errorf("sentDay(%q) = %d, want %d", tt.header, got, want)
 		}
+	}
+}
+
+func TestGroupHeaders(t *testing.T) {
+	t.Parallel()
+	from1 := &node{kind: kHeader, field: "From"}
+	from2 := &node{kind: kHeader, field: "FROM"}
+	subj := &node{kind: kHeader, field: "Subject"}
+	sent := &node{kind: kSent}
+	date := &node{kind: kHeader, field: "date"}
+	g := groupHeaders([]*node{from1, subj, from2, sent, date})
+	if len(g) != 3 || g[0].field != "From" || len(g[0].leaves) != 2 || g[0].leaves[1] != from2 ||
+		g[1].field != "Subject" || len(g[2].leaves) != 2 || g[2].leaves[0] != sent || g[2].leaves[1] != date {
+		t.Errorf("groups: %+v", g)
 	}
 }

@@ -137,7 +137,7 @@ func TestEvalMatchesNaive(t *testing.T) {
 		kd(imap.SearchSentBefore, 2024, 1, 2), kd(imap.SearchSentOn, 2024, 1, 2), kd(imap.SearchSentSince, 2024, 1, 1),
 		kn(imap.SearchLarger, 150), kn(imap.SearchSmaller, 350),
 		ks(imap.SearchFrom, "example.com"), ks(imap.SearchFrom, "É"), ks(imap.SearchSubject, ""),
-		ks(imap.SearchSubject, "o"), hdr("X-Spam", ""), hdr("to", "ALICE"),
+		ks(imap.SearchSubject, "o"), hdr("X-Spam", ""), hdr("to", "ALICE"), hdr("DATE", "jan"), ks(imap.SearchFrom, "bob"),
 		ks(imap.SearchBody, "notes"), ks(imap.SearchBody, "e"), ks(imap.SearchBody, ""), ks(imap.SearchText, "example.org"),
 		ks(imap.SearchText, "meeting"),
 		seq(imap.SearchSeqSet, 2, 4), seq(imap.SearchSeqSet, 0, 0, 1, 1), seq(imap.SearchUIDSet, 6, 0),

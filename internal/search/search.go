@@ -57,7 +57,8 @@ const (
 	// MaxKeys is the largest number of search keys (nodes) in a program.
 	MaxKeys = 10000
 	// MaxDepth is the deepest nesting of keys (NOT, OR and parenthesised
-	// lists each add one level).
+	// lists each add one level). Independently, after nested ANDs and
+	// ORs are merged, AND and OR may alternate at most 64 levels deep.
 	MaxDepth = 1000
 	// MaxDeferred is the largest number of header and text keys after
 	// merging; each holds one bit per message while evaluating.
@@ -119,6 +120,9 @@ type Env struct {
 func Eval(ctx context.Context, env *Env, key imap.SearchKey) ([]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if env == nil {
+		return nil, errors.New("search: no environment")
 	}
 	c := compiler{}
 	root, err := c.compile(key, false, 0)

@@ -401,6 +401,9 @@ func TestEvalBackendErrors(t *testing.T) {
 	if got, err := Eval(ctx, f.env, k(imap.SearchSeen)); err != nil || !slices.Equal(got, []uint32{1, 2}) {
 		t.Errorf("nil funcs, SEEN: %v, %v", got, err)
 	}
+	if _, err := Eval(ctx, nil, k(imap.SearchAll)); err == nil {
+		t.Error("nil Env: no error")
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := Eval(cctx, newFixture().env, k(imap.SearchAll)); !errors.Is(err, context.Canceled) {

@@ -3,6 +3,7 @@ package wire
 import (
 	"bufio"
 	"errors"
+	"fmt"
 
 	"petrel.dev/petrel/internal/imap"
 )
@@ -45,7 +46,9 @@ func (d *Decoder) SetUTF8(on bool) { d.utf8 = on }
 // ReadCommand reads and parses one whole command (including its literals).
 // Errors are *Error for protocol errors, after which the rest of the
 // offending command has been consumed (unless Fatal), or the underlying I/O
-// error. For APPEND it returns after the mailbox name; see ReadAppendMessage.
+// error. For APPEND it returns after the mailbox name; the session then
+// calls ReadAppendMessage until it returns (nil, nil), or SkipCommand to
+// give up (ReadCommand skips an abandoned APPEND by itself).
 func (d *Decoder) ReadCommand() (*imap.Command, error) {
 	if d.appending || !d.done {
 		// The session abandoned an APPEND (or a command) half way.
@@ -89,6 +92,12 @@ func (d *Decoder) fail(err error) error {
 		}
 		// On an I/O error the response is still worth sending; the next
 		// read reports the error.
+	}
+	if d.lineLen > d.lim.MaxLine && e.Code != "TOOBIG" && !e.Fatal {
+		// The issue with an over-long line is its length, whatever else
+		// was wrong in its first bytes.
+		e.Code = "TOOBIG"
+		e.Text = fmt.Sprintf("command line too long (limit %d bytes, not counting literals)", d.lim.MaxLine)
 	}
 	return e
 }
@@ -182,6 +191,12 @@ func init() {
 	}
 }
 
+// Buffered returns how many bytes the client has sent beyond what was
+// read. After STARTTLS it must be 0: plaintext sent after the command and
+// before the TLS handshake must not be executed (the STARTTLS command
+// injection of CVE-2011-0411); the session closes the connection otherwise.
+func (d *Decoder) Buffered() int { return d.r.Buffered() }
+
 // ReadLine reads one raw line without its line end (AUTHENTICATE
 // responses, IDLE's DONE), bounded by MaxLine: a longer line is discarded
 // and reported as *Error with Code TOOBIG.
@@ -237,7 +252,7 @@ func (d *Decoder) mailboxText(ok func(byte) bool, what string) (string, error) {
 		return "", err
 	}
 	var raw string
-	if c == '"' || c == '{' || c == '~' {
+	if c == '"' || c == '{' || (c == '~' && d.literal8Next()) {
 		raw, err = d.str(what)
 	} else {
 		raw, err = d.token(ok, what)

@@ -40,25 +40,31 @@ func (h *harness) rest() string {
 // literal): reading past a closed gate is an error.
 type gatedReader struct {
 	segs []string
+	cur  int // segment being read
 	open int // segments released so far
 }
 
 var errGate = errors.New("read past the gate: the client is waiting for a continuation")
 
 func (g *gatedReader) Read(p []byte) (int, error) {
-	for len(g.segs) > 0 && g.segs[0] == "" {
-		g.segs = g.segs[1:]
-		g.open--
+	for g.cur < len(g.segs) && g.segs[g.cur] == "" {
+		g.cur++
 	}
-	if len(g.segs) == 0 {
+	if g.cur == len(g.segs) {
 		return 0, io.EOF
 	}
-	if g.open <= 0 {
+	if g.cur >= g.open {
 		return 0, errGate
 	}
-	n := copy(p, g.segs[0])
-	g.segs[0] = g.segs[0][n:]
+	n := copy(p, g.segs[g.cur])
+	g.segs[g.cur] = g.segs[g.cur][n:]
 	return n, nil
+}
+
+// send has the client send s now.
+func (g *gatedReader) send(s string) {
+	g.segs = append(g.segs, s)
+	g.open = len(g.segs)
 }
 
 // newGated returns a harness whose client sends segs[0] at once and each
@@ -199,5 +205,20 @@ func TestQuotedAndLiteralStrings(t *testing.T) {
 		if err != nil || next.Tag != "z" {
 			t.Errorf("%q: next command = %+v, %v; want z NOOP", tt.in, next, err)
 		}
+	}
+}
+
+func TestBufferedAfterStartTLS(t *testing.T) {
+	h := newHarness("a STARTTLS\r\nb LOGIN injected x\r\n", DefaultLimits())
+	if _, err := h.d.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	if h.d.Buffered() == 0 {
+		t.Error("Buffered() = 0 with a pipelined command after STARTTLS")
+	}
+	h = newHarness("a STARTTLS\r\n", DefaultLimits())
+	h.d.ReadCommand()
+	if n := h.d.Buffered(); n != 0 {
+		t.Errorf("Buffered() = %d, want 0", n)
 	}
 }

@@ -59,7 +59,7 @@ func TestEncoder(t *testing.T) {
 		{"no flags", false, func(e *Encoder) { e.Flags(nil) }, `()`},
 		{"open close", false, func(e *Encoder) { e.Open().Atom("A").Close() }, `(A)`},
 		{"date-time", false, func(e *Encoder) {
-			e.DateTime(time.Date(2024, 3, 5, 7, 8, 9, 0, time.FixedZone("", -(4*3600 + 30*60))))
+			e.DateTime(time.Date(2024, 3, 5, 7, 8, 9, 0, time.FixedZone("", -(4*3600+30*60))))
 		}, `" 5-Mar-2024 07:08:09 -0430"`},
 		{"date-time two-digit day", false, func(e *Encoder) {
 			e.DateTime(time.Date(2024, 12, 25, 23, 0, 0, 0, time.UTC))

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -48,8 +50,7 @@ func TestSyncLiteralTooBig(t *testing.T) {
 		t.Errorf("sent %q, want no continuation", h.sent.String())
 	}
 	// The command is over: the client's next command is read normally.
-	h.gated.segs = append(h.gated.segs, "b NOOP\r\n")
-	h.gated.open = 1
+	h.gated.send("b NOOP\r\n")
 	if cmd, err := h.d.ReadCommand(); err != nil || cmd.Tag != "b" {
 		t.Errorf("next command = %+v, %v", cmd, err)
 	}
@@ -82,7 +83,7 @@ func TestLimits(t *testing.T) {
 		{"pattern too long", "a LIST \"\" abcdefghi*\r\n", "TOOBIG", "too long", false},
 		{"nesting", "a SEARCH ((((SEEN))))\r\n", "", "nested too deeply", false},
 		{"NOT chain", "a SEARCH NOT NOT NOT NOT SEEN\r\n", "", "nested too deeply", false},
-		{"OR chain", "a SEARCH OR SEEN OR SEEN OR SEEN OR SEEN SEEN\r\n", "", "nested too deeply", false},
+		{"OR chain", "a SEARCH OR 1 OR 1 OR 1 OR 1 1\r\n", "", "nested too deeply", false},
 		{"section depth", "a FETCH 1 BODY[1.2.3.4.5]\r\n", "", "too deep", false},
 		{"select param nesting", "a SELECT x (QRESYNC (1 (2 (3 (4)))))\r\n", "", "nested too deeply", false},
 	}
@@ -140,7 +141,7 @@ func TestMailboxNames(t *testing.T) {
 		{in: `"caf` + "\xc3\xa9" + `"`, errText: "modified UTF-7"},
 		{in: `"caf` + "\xc3\xa9" + `"`, utf8: true, want: "café"},
 		{in: "Entw&APw-rfe", utf8: true, want: "Entw&APw-rfe"},
-		{in: `"\xff"`, utf8: true, errText: "not valid UTF-8"},
+		{in: "\"\xff\"", utf8: true, errText: "not valid UTF-8"},
 		{in: `"a*b"`, want: "a*b"},
 		{in: "a*b", errText: "expected end of line"},
 		{in: "a]b", want: "a]b"},
@@ -185,5 +186,38 @@ func TestReadLine(t *testing.T) {
 	}
 	if _, err := h.d.ReadLine(); err == nil {
 		t.Error("no error at EOF")
+	}
+}
+
+// The decoder never allocates from a literal's announced size: a client
+// announcing a large literal and sending little costs little memory.
+func TestLiteralAllocationFollowsData(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxLiteral = 1 << 30
+	lim.MaxCommand = 1 << 30
+	in := "a LOGIN {1000000000+}\r\n" + strings.Repeat("x", 100)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	h := newHarness(in, lim)
+	if _, err := h.d.ReadCommand(); err != io.ErrUnexpectedEOF {
+		t.Fatalf("err = %v, want io.ErrUnexpectedEOF", err)
+	}
+	runtime.ReadMemStats(&ms)
+	if got := ms.TotalAlloc - before; got > 1<<20 {
+		t.Errorf("allocated %d bytes for 100 bytes of literal data", got)
+	}
+}
+
+func TestSetLimits(t *testing.T) {
+	h := newHarness("a LOGIN joe secret\r\nb LOGIN joe secret\r\n", DefaultLimits())
+	if _, err := h.d.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.MaxLine = 5
+	h.d.SetLimits(lim)
+	if _, err := h.d.ReadCommand(); err == nil || wantErr(t, err).Code != "TOOBIG" {
+		t.Errorf("after SetLimits: err = %v, want TOOBIG", err)
 	}
 }

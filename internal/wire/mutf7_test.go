@@ -15,7 +15,7 @@ func TestMUTF7RoundTrip(t *testing.T) {
 		{"Entwürfe", "Entw&APw-rfe"},
 		{"é", "&AOk-"},
 		{"éé", "&AOkA6Q-"},
-		{"😀", "&2D3eAA-"},  // surrogate pair
+		{"😀", "&2D3eAA-"},   // surrogate pair
 		{"a\tb", "a&AAk-b"}, // control characters are encoded
 		{"Отправленные", "&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-"},
 	}
@@ -32,20 +32,20 @@ func TestMUTF7RoundTrip(t *testing.T) {
 
 func TestMUTF7DecodeInvalid(t *testing.T) {
 	for _, in := range []string{
-		"&",          // unterminated
-		"&AOk",       // unterminated
+		"&",           // unterminated
+		"&AOk",        // unterminated
 		"caf\xc3\xa9", // raw 8-bit
-		"a\tb",       // raw control character
-		"&AGE-",      // encodes printable ASCII "a"
-		"&ACY-",      // encodes "&" itself
-		"&AOk-&AOk-", // adjacent runs must be merged
-		"&AO-",       // odd number of bytes
-		"&AOl-",      // non-zero padding bits
-		"&AOk=-",     // padding is not used
-		"&AO/k-",     // "/" is not in the modified alphabet
-		"&2D0-",      // lone high surrogate
-		"&3gA-",      // lone low surrogate
-		"&2D0AYQ-",   // high surrogate followed by a non-surrogate
+		"a\tb",        // raw control character
+		"&AGE-",       // encodes printable ASCII "a"
+		"&ACY-",       // encodes "&" itself
+		"&AOk-&AOk-",  // adjacent runs must be merged
+		"&AO-",        // odd number of bytes
+		"&AOl-",       // non-zero padding bits
+		"&AOk=-",      // padding is not used
+		"&AO/k-",      // "/" is not in the modified alphabet
+		"&2D0-",       // lone high surrogate
+		"&3gA-",       // lone low surrogate
+		"&2D0AYQ-",    // high surrogate followed by a non-surrogate
 	} {
 		if got, err := DecodeMUTF7(in); err == nil {
 			t.Errorf("DecodeMUTF7(%q) = %q, want error", in, got)

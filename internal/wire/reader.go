@@ -16,10 +16,16 @@ package wire
 // the command is over, since the client waits for a continuation we will not
 // send (RFC 9051 §7.5). Bare LF is accepted as a line end (RFC 2683 §3.2.2
 // advises robustness).
+//
+// Quoted strings may carry 8-bit bytes (RFC 9051 §9 QUOTED-CHAR admits
+// UTF-8; rev1 clients sometimes send other charsets in SEARCH): they are
+// passed on as sent, and mailbox names are then checked as modified UTF-7
+// or, in UTF8=ACCEPT mode, as UTF-8.
 
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -279,7 +285,11 @@ func (d *Decoder) literalHeader() (n int64, sync bool, err error) {
 		return 0, false, err
 	}
 	if err := d.crlf(); err != nil {
-		return 0, false, bad("a literal header must end the line")
+		var e *Error
+		if errors.As(err, &e) {
+			return 0, false, bad("a literal header must end the line")
+		}
+		return 0, false, err
 	}
 	d.done = false
 	return int64(u), sync, nil
@@ -332,6 +342,13 @@ func (d *Decoder) refuseLiteral(n int64, sync bool, e *Error) *Error {
 	return e
 }
 
+// literal8Next reports whether the input continues with "~{" (a literal8
+// header, RFC 3516) rather than an atom starting with "~".
+func (d *Decoder) literal8Next() bool {
+	b, err := d.r.Peek(2)
+	return err == nil && b[0] == '~' && b[1] == '{'
+}
+
 // str reads an RFC 9051 string: quoted or literal.
 func (d *Decoder) str(what string) (string, error) {
 	c, err := d.peek()
@@ -345,7 +362,9 @@ func (d *Decoder) str(what string) (string, error) {
 		b, err := d.literal()
 		return string(b), err
 	case '~':
-		return "", bad("literal8 is only allowed in APPEND")
+		if d.literal8Next() {
+			return "", bad("literal8 is only allowed in APPEND")
+		}
 	}
 	if isEOL(c) {
 		return "", bad("missing %s", what)
@@ -359,7 +378,7 @@ func (d *Decoder) astring(what string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if c == '"' || c == '{' || c == '~' {
+	if c == '"' || c == '{' || (c == '~' && d.literal8Next()) {
 		return d.str(what)
 	}
 	return d.token(isAstringChar, what)
@@ -399,6 +418,7 @@ func (d *Decoder) skipRest() error {
 		if err != nil {
 			return err
 		}
+		d.lineLen++
 		if c != '\n' {
 			if len(tail) == 32 {
 				copy(tail, tail[16:])

@@ -343,7 +343,7 @@ func TestClientStoreSearch(t *testing.T) {
 func TestClientCopyMoveExpunge(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, s *server) {
 		c := s.client(t, nil)
-		if err := c.Create("Archive", nil).Wait(); err != nil {
+		if err := c.Create("Test-Archive", nil).Wait(); err != nil {
 			t.Fatalf("CREATE: %v", err)
 		}
 		var uids []imap.UID
@@ -369,7 +369,7 @@ func TestClientCopyMoveExpunge(t *testing.T) {
 		}
 
 		selectBox(t, c, "INBOX")
-		cp, err := c.Copy(imap.SeqSetNum(1, 2), "Archive").Wait()
+		cp, err := c.Copy(imap.SeqSetNum(1, 2), "Test-Archive").Wait()
 		if err != nil {
 			t.Fatalf("COPY: %v", err)
 		}
@@ -382,7 +382,7 @@ func TestClientCopyMoveExpunge(t *testing.T) {
 
 		// MOVE: messages 3 and 4 leave INBOX (RFC 6851 / RFC 9051 §6.4.8).
 		var expunged []uint32
-		mv, err := c.Move(imap.SeqSetNum(3, 4), "Archive").Wait()
+		mv, err := c.Move(imap.SeqSetNum(3, 4), "Test-Archive").Wait()
 		if err != nil {
 			t.Fatalf("MOVE: %v", err)
 		}
@@ -392,7 +392,7 @@ func TestClientCopyMoveExpunge(t *testing.T) {
 		if n := c.Mailbox().NumMessages; n != 3 {
 			t.Errorf("after MOVE of 2 of 5: %d messages", n)
 		}
-		st, err = c.Status("Archive", &imap.StatusOptions{NumMessages: true}).Wait()
+		st, err = c.Status("Test-Archive", &imap.StatusOptions{NumMessages: true}).Wait()
 		if err != nil || st.NumMessages == nil || *st.NumMessages != 4 {
 			t.Errorf("STATUS Archive after COPY 2 + MOVE 2: %v %v", ptr(st.NumMessages), err)
 		}
@@ -416,7 +416,7 @@ func TestClientCopyMoveExpunge(t *testing.T) {
 		}
 
 		// UID EXPUNGE removes only the given UIDs (RFC 9051 §6.4.9).
-		selectBox(t, c, "Archive")
+		selectBox(t, c, "Test-Archive")
 		all := fetchAll(t, c, imap.SeqSetNum(1, 2, 3, 4), &imap.FetchOptions{UID: true})
 		if len(all) != 4 {
 			t.Fatalf("Archive has %d messages", len(all))
@@ -438,7 +438,7 @@ func TestClientCopyMoveExpunge(t *testing.T) {
 		if err := c.UnselectAndExpunge().Wait(); err != nil {
 			t.Fatalf("CLOSE: %v", err)
 		}
-		st, err = c.Status("Archive", &imap.StatusOptions{NumMessages: true}).Wait()
+		st, err = c.Status("Test-Archive", &imap.StatusOptions{NumMessages: true}).Wait()
 		if err != nil || st.NumMessages == nil || *st.NumMessages != 2 {
 			t.Errorf("STATUS Archive after CLOSE: %v %v, want 2", ptr(st.NumMessages), err)
 		}
@@ -459,7 +459,10 @@ func TestClientIdle(t *testing.T) {
 		a := s.client(t, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
 				if d.NumMessages != nil {
-					exists <- *d.NumMessages
+					select { // never block the client's reader
+					case exists <- *d.NumMessages:
+					default:
+					}
 				}
 			},
 		}})
@@ -563,5 +566,42 @@ func TestClientNamespaceEnableUnselect(t *testing.T) {
 		if err := c.Logout().Wait(); err != nil {
 			t.Errorf("LOGOUT: %v", err)
 		}
+	})
+}
+
+func TestClientTLS(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, s *server) {
+		opts := &imapclient.Options{TLSConfig: insecureTLS()}
+		// Implicit TLS (RFC 8314 §3.2) on the IMAPS port.
+		c, err := imapclient.DialTLS(s.TLSAddr, opts)
+		if err != nil {
+			t.Fatalf("IMAPS dial %s: %v", s.TLSAddr, err)
+		}
+		defer c.Close()
+		if err := c.Login(s.User, s.Pass).Wait(); err != nil {
+			t.Fatalf("LOGIN over IMAPS: %v", err)
+		}
+		if err := c.Logout().Wait(); err != nil {
+			t.Errorf("LOGOUT over IMAPS: %v", err)
+		}
+
+		// STARTTLS on the plain port (RFC 9051 §6.2.1); afterwards the
+		// server must not offer STARTTLS again.
+		c2, err := imapclient.DialStartTLS(s.Addr, opts)
+		if err != nil {
+			t.Fatalf("STARTTLS on %s: %v", s.Addr, err)
+		}
+		defer c2.Close()
+		caps, err := c2.Capability().Wait()
+		if err != nil {
+			t.Fatalf("CAPABILITY after STARTTLS: %v", err)
+		}
+		if caps.Has(imap.CapStartTLS) {
+			t.Errorf("STARTTLS still offered after TLS: %v", caps)
+		}
+		if err := c2.Login(s.User, s.Pass).Wait(); err != nil {
+			t.Fatalf("LOGIN after STARTTLS: %v", err)
+		}
+		selectBox(t, c2, "INBOX")
 	})
 }

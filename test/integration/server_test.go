@@ -85,6 +85,7 @@ func startPetrel(t *testing.T) (addr, tlsAddr, user, pass string) {
 	user, pass = "alice", randomPassword(t)
 
 	add := exec.Command(suite.petrel, "user", "add", "--data", dir, "--password-stdin", user)
+	add.Env = petrelEnv()
 	add.Stdin = strings.NewReader(pass + "\n")
 	if out, err := add.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", strings.Join(add.Args, " "), err, out)
@@ -95,6 +96,7 @@ func startPetrel(t *testing.T) (addr, tlsAddr, user, pass string) {
 	tlsAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
 	stderr := &syncBuffer{}
 	cmd := exec.Command(suite.petrel, "serve", "--data", dir, "--imap", addr, "--imaps", tlsAddr)
+	cmd.Env = petrelEnv()
 	cmd.Stdout = stderr
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -115,6 +117,10 @@ func startPetrel(t *testing.T) (addr, tlsAddr, user, pass string) {
 				t.Errorf("petrel did not exit within 10s of SIGTERM")
 			}
 		}
+		// A -race build reports races on stderr and exits with 66.
+		if strings.Contains(stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("the race detector found a data race in petrel serve")
+		}
 		if t.Failed() {
 			t.Logf("petrel serve (exit: %v) output:\n%s", exitErr, stderr.String())
 		}
@@ -128,6 +134,12 @@ func startPetrel(t *testing.T) (addr, tlsAddr, user, pass string) {
 		}
 	}
 	return addr, tlsAddr, user, pass
+}
+
+// petrelEnv is the environment of petrel processes: the test's, and
+// without the race detector's one-second pause at exit.
+func petrelEnv() []string {
+	return append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 }
 
 // errExited is returned by waitPort when the process ended first.

@@ -192,11 +192,12 @@ func (ac *Account) RenameMailbox(ctx context.Context, from, to string) error {
 		} else if !errors.Is(err, store.ErrNoMailbox) {
 			return err
 		}
+		if f == "INBOX" {
+			// INBOX's children are not renamed, so INBOX/x is fine.
+			return w.renameInbox(src, t)
+		}
 		if isChild(t, f) {
 			return fmt.Errorf("cannot rename into itself: %w", store.ErrCannot)
-		}
-		if f == "INBOX" {
-			return w.renameInbox(src, t)
 		}
 		return w.renameTree(f, t)
 	})

@@ -47,7 +47,12 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 	if err != nil {
 		return res, err
 	}
-	defer os.Remove(sf.tmp) // a no-op once installed
+	installed := false
+	defer func() {
+		if !installed {
+			os.Remove(sf.tmp)
+		}
+	}()
 
 	date := msg.InternalDate
 	if date.IsZero() {
@@ -90,6 +95,10 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		if err := w.install(sf.tmp, fileID); err != nil {
 			return err
 		}
+		// From here the file is under its final name (removed by the
+		// transaction's undo on failure); never remove sf.tmp, which
+		// another append might reuse.
+		installed = true
 		meta := store.MessageMeta{UID: m.uidNext, Flags: fl, ModSeq: modseq, InternalDate: date, Size: sf.size}
 		if err := w.insertMessage(m.id, fileID, meta); err != nil {
 			return err
@@ -160,12 +169,15 @@ func (a *accountDB) spool(ctx context.Context, body io.Reader, size, limit int64
 	if err := f.Sync(); err != nil {
 		return nil, err
 	}
+	if m == nil || m.Root == nil {
+		return nil, fmt.Errorf("parser returned no message")
+	}
 	hlen := min(max(m.Root.BodyOffset, 0), sf.size)
 	sf.header = make([]byte, hlen)
 	if _, err := f.ReadAt(sf.header, 0); err != nil {
 		return nil, fmt.Errorf("read back header: %w", err)
 	}
-	sf.structure = marshalStructure(m)
+	sf.structure = m.Marshal()
 	sf.bodyText, sf.headerText = searchText(m, sf.header)
 	return sf, nil
 }

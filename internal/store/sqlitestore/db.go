@@ -47,7 +47,6 @@ func openDB(ctx context.Context, path string, migrations []string) (*db, error) 
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
-	w.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, w, migrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)

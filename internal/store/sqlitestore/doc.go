@@ -21,10 +21,13 @@
 //	files(id, refs, size, header, structure)
 //	                           one row per message file; refs counts the
 //	                           messages rows that use it (triggers), so COPY
-//	                           shares a file and its parsed data
+//	                           shares a file and its parsed data: the
+//	                           top-level header block (WantHeader) and
+//	                           message.Marshal's model (WantStructure)
 //	search(file_id, body, header)
-//	                           folded (message.Fold) decoded text for
-//	                           SEARCH BODY/TEXT, stored once per file
+//	                           message.Fold'ed SearchBody and SearchHeader
+//	                           text for SEARCH BODY/TEXT, stored once per
+//	                           file as BLOBs so instr() compares bytes
 //	messages(mailbox_id, uid, file_id, flags, seen, deleted, internal_date,
 //	         internal_tz, size, modseq, savedate)
 //	                           WITHOUT ROWID, keyed (mailbox_id, uid)
@@ -57,7 +60,7 @@
 // databases, nothing is cached across calls. Within one process an
 // account's writes are also serialised by a mutex that is held until
 // Options.OnChange has been called, so changes are published in MODSEQ
-// order.
+// order. Changes made by another process are not published here.
 //
 // # MODSEQ and UIDVALIDITY
 //

@@ -59,11 +59,13 @@ func hasFlag(flags []string, f string) bool {
 	return false
 }
 
-// dedupFlags removes later case-insensitive duplicates, keeping order.
+// dedupFlags removes later case-insensitive duplicates, keeping order,
+// and drops \Recent, which is never stored (RFC 9051 §2.3.2 makes it a
+// session property; IMAP4rev2 no longer has it).
 func dedupFlags(flags []string) []string {
 	out := make([]string, 0, len(flags))
 	for _, f := range flags {
-		if !hasFlag(out, f) {
+		if !hasFlag(out, f) && !strings.EqualFold(f, `\Recent`) {
 			out = append(out, f)
 		}
 	}

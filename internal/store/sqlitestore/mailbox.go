@@ -72,6 +72,9 @@ func (z zones) date(unix int64, offset int) time.Time {
 
 const metaCols = `uid, flags, modseq, internal_date, internal_tz, size`
 
+// metaColsM is metaCols qualified for queries joining messages AS m.
+const metaColsM = `m.uid, m.flags, m.modseq, m.internal_date, m.internal_tz, m.size`
+
 // scanMeta decodes metaCols.
 func scanMeta(rows *sql.Rows, z zones, intern map[string]string, extra ...any) (store.MessageMeta, error) {
 	var m store.MessageMeta
@@ -151,7 +154,7 @@ func (mb *Mailbox) Messages(ctx context.Context, uids []uint32, want store.Want,
 	if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
 		return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
 	}
-	cols := metaCols + `, CASE WHEN ? THEN f.header END, CASE WHEN ? THEN f.structure END`
+	cols := metaColsM + `, CASE WHEN ? THEN f.header END, CASE WHEN ? THEN f.structure END`
 	q := `SELECT ` + cols + ` FROM messages m JOIN files f ON f.id = m.file_id
 		WHERE m.mailbox_id = ? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid`
 	s := sortedUIDs(uids)

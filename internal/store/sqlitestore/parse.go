@@ -1,30 +1,18 @@
 package sqlitestore
 
 import (
-	"bytes"
 	"io"
 
 	"petrel.dev/petrel/internal/message"
 )
 
-// TEMPORARY shim until internal/message lands; replaced at the end.
+// parseMessage parses the message as Append streams it to disk: r is a
+// TeeReader whose every byte also goes to the file.
+func parseMessage(r io.Reader) (*message.Message, error) { return message.Parse(r) }
 
-func parseMessage(r io.Reader) (m *message.Message, err error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	off := int64(len(b))
-	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
-		off = int64(i + 4)
-	} else if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
-		off = int64(i + 2)
-	}
-	return &message.Message{Preview: string(b[off:]), Size: int64(len(b)), Root: &message.Part{BodyOffset: off, BodyEnd: int64(len(b))}}, nil
-}
-
-func marshalStructure(m *message.Message) []byte { return []byte("structure") }
-
+// searchText returns what SearchText matches against, folded for the
+// i;unicode-casemap comparator (RFC 5051 via message.Fold): the decoded
+// body text, and the decoded header fields.
 func searchText(m *message.Message, header []byte) (body, hdr []byte) {
-	return []byte(message.Fold(m.Preview)), []byte(message.Fold(string(header)))
+	return []byte(message.Fold(m.SearchBody())), []byte(message.Fold(message.SearchHeader(header)))
 }

@@ -44,15 +44,17 @@ var accountMigrations = []string{
 		header    BLOB NOT NULL,
 		structure BLOB NOT NULL
 	);
+	-- Files no message references any more, found without a scan.
+	CREATE INDEX files_free ON files(id) WHERE refs <= 0;
 	CREATE TABLE search (
 		file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
-		body    TEXT NOT NULL,
-		header  TEXT NOT NULL
+		body    BLOB NOT NULL,
+		header  BLOB NOT NULL
 	);
 	CREATE TABLE messages (
 		mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
 		uid           INTEGER NOT NULL,
-		file_id       INTEGER NOT NULL REFERENCES files(id),
+		file_id       INTEGER NOT NULL, -- no REFERENCES: refs guards it, and a foreign key would scan messages on every freed file
 		flags         TEXT NOT NULL DEFAULT '',
 		seen          INTEGER NOT NULL DEFAULT 0,
 		deleted       INTEGER NOT NULL DEFAULT 0,

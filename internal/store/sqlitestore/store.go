@@ -215,6 +215,13 @@ func (s *Store) OpenAccount(ctx context.Context, name string) (store.Account, er
 		return nil, fmt.Errorf("open account %q: store closed", name)
 	}
 	a := s.accounts[name]
+	if a != nil && !a.current() {
+		// Another process purged the account (and maybe re-created
+		// it): this handle's files are gone.
+		delete(s.accounts, name)
+		a.close()
+		a = nil
+	}
 	if a == nil {
 		var err error
 		a, err = openAccountDB(ctx, s.accountDir(name))

@@ -18,8 +18,9 @@ import (
 // accountDB is one account's open database and message directory, shared
 // by all handles of the account in this process.
 type accountDB struct {
-	dir string // accounts/<name>
-	db  *db
+	dir string      // accounts/<name>
+	db  *db         //
+	fi  os.FileInfo // of mail.db when opened, to notice a purge by another process
 
 	// mu serialises this process's write transactions on the account and
 	// the publication of their changes, so Options.OnChange sees them in
@@ -36,7 +37,19 @@ func openAccountDB(ctx context.Context, dir string) (*accountDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &accountDB{dir: dir, db: d}, nil
+	fi, err := os.Stat(d.path)
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return &accountDB{dir: dir, db: d, fi: fi}, nil
+}
+
+// current reports whether mail.db is still the file opened, that is,
+// whether no other process purged and re-created the account since.
+func (a *accountDB) current() bool {
+	fi, err := os.Stat(a.db.path)
+	return err == nil && os.SameFile(fi, a.fi)
 }
 
 func (a *accountDB) close() error { return a.db.close() }

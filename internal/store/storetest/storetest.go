@@ -261,3 +261,6 @@ func sameTime(a, b time.Time) bool {
 	_, ob := b.Zone()
 	return a.Unix() == b.Unix() && oa == ob
 }
+
+// stringsReader returns a reader of s.
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"petrel.dev/petrel/internal/auth"
+	"petrel.dev/petrel/internal/certs"
+	"petrel.dev/petrel/internal/config"
+	"petrel.dev/petrel/internal/imapserver"
+	"petrel.dev/petrel/internal/store"
+	"petrel.dev/petrel/internal/store/sqlitestore"
+	"petrel.dev/petrel/internal/wire"
+)
+
+// shutdownTimeout bounds the wait for sessions to end on SIGINT/SIGTERM.
+const shutdownTimeout = 10 * time.Second
+
+// firstUser is created, with a printed random password, when a server
+// starts on a data directory without users.
+const firstUser = "petrel"
+
+func cmdServe(ctx context.Context, e env, args []string) error {
+	cfg, err := serveConfig(e, args)
+	if err != nil {
+		return err
+	}
+	level, _ := cfg.Log.SlogLevel() // checked by Validate
+	log := newLogger(e.stderr, level, cfg.Log.Format)
+
+	// The store is opened before the server exists; changes committed in
+	// between have no session to notify.
+	var srvRef atomic.Pointer[imapserver.Server]
+	st, err := sqlitestore.Open(cfg.DataDir, store.Options{
+		OnChange: func(c store.Change) {
+			if s := srvRef.Load(); s != nil {
+				s.OnChange(c)
+			}
+		},
+		MaxMessageSize: int64(cfg.Limits.AppendLimit),
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := ensureFirstUser(ctx, e, st); err != nil {
+		return err
+	}
+
+	tlsCfg, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
+	limits := wire.DefaultLimits()
+	limits.MaxAppend = int64(cfg.Limits.AppendLimit)
+	limits.MaxLine = int(cfg.Limits.MaxLine)
+	srv := imapserver.New(imapserver.Options{
+		Store:         st,
+		Auth:          auth.New(passwordLookup(st), authOptions(cfg.Auth, log)),
+		TLS:           tlsCfg,
+		Logger:        log,
+		Limits:        limits,
+		AuthTimeout:   cfg.Timeouts.Auth.Duration,
+		IdleTimeout:   cfg.Timeouts.Idle.Duration,
+		MaxConnsPerIP: cfg.Limits.MaxConnectionsIP,
+		MaxConns:      cfg.Limits.MaxConnections,
+		InsecureAuth:  cfg.Auth.InsecurePlaintext,
+	})
+	srvRef.Store(srv)
+
+	ls, err := listen(cfg, srv)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, len(ls))
+	for _, s := range ls {
+		log.Info("listening", "proto", s.proto, "addr", s.l.Addr().String())
+		go func() { errc <- s.serve(s.l) }()
+	}
+	log.Info("petrel started", "version", version, "data", cfg.DataDir)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case serveErr = <-errc:
+		log.Error("listener failed", "err", serveErr)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, imapserver.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// listener is one enabled listening socket and the Server method that
+// serves it.
+type listener struct {
+	proto, addr string
+	serve       func(net.Listener) error
+	l           net.Listener
+}
+
+// listen opens the enabled listeners. The server enforces the connection
+// limits across all of them.
+func listen(cfg config.Config, srv *imapserver.Server) ([]listener, error) {
+	var ls []listener
+	for _, s := range []listener{
+		{proto: "imap", addr: cfg.Listen.IMAP, serve: srv.Serve},
+		{proto: "imaps", addr: cfg.Listen.IMAPS, serve: srv.ServeTLS},
+	} {
+		if s.addr == "" {
+			continue // disabled
+		}
+		l, err := net.Listen("tcp", s.addr)
+		if err != nil {
+			for _, s := range ls {
+				s.l.Close()
+			}
+			return nil, err
+		}
+		s.l = l
+		ls = append(ls, s)
+	}
+	return ls, nil
+}
+
+// serveConfig builds the configuration: defaults, then the file, then
+// the flags that were given.
+func serveConfig(e env, args []string) (config.Config, error) {
+	fs := newFlagSet(e, "serve", "petrel serve [flags]")
+	file := fs.String("config", "", "configuration `file` (TOML; see petrel.example.toml)")
+	data := fs.String("data", "", "data `directory`")
+	imapAddr := fs.String("imap", "", "cleartext+STARTTLS listen `address` (\"\" disables)")
+	imapsAddr := fs.String("imaps", "", "implicit-TLS listen `address` (\"\" disables)")
+	certFile := fs.String("tls-cert", "", "TLS certificate `file` (PEM)")
+	keyFile := fs.String("tls-key", "", "TLS private key `file` (PEM)")
+	level := fs.String("log-level", "", "log `level`: debug, info, warn or error")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return config.Config{}, err
+	}
+	if len(pos) > 0 {
+		return config.Config{}, usagef("serve takes no arguments, got %q", pos[0])
+	}
+	cfg := config.Default()
+	if *file != "" {
+		if cfg, err = config.Load(*file); err != nil {
+			return config.Config{}, err
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data":
+			cfg.DataDir = *data
+		case "imap":
+			cfg.Listen.IMAP = *imapAddr
+		case "imaps":
+			cfg.Listen.IMAPS = *imapsAddr
+		case "tls-cert":
+			cfg.TLS.Cert = *certFile
+		case "tls-key":
+			cfg.TLS.Key = *keyFile
+		case "log-level":
+			cfg.Log.Level = *level
+		}
+	})
+	if err := cfg.Validate(); err != nil {
+		return config.Config{}, err
+	}
+	return cfg, nil
+}
+
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// authOptions maps the configuration, where 0 disables, onto
+// auth.Options, where 0 means the default and a negative value disables.
+func authOptions(c config.Auth, log *slog.Logger) auth.Options {
+	disabledIfZero := func(d time.Duration) time.Duration {
+		if d == 0 {
+			return -1
+		}
+		return d
+	}
+	return auth.Options{
+		Logger:    log,
+		BaseDelay: disabledIfZero(c.FailureDelay.Duration),
+		MaxDelay:  c.MaxFailureDelay.Duration,
+		CacheTTL:  disabledIfZero(c.CacheTTL.Duration),
+		CacheSize: int(disabledIfZero(time.Duration(c.CacheSize))),
+	}
+}
+
+// passwordLookup reads a user's password hash from the store.
+func passwordLookup(st store.Store) func(ctx context.Context, user string) (string, error) {
+	return func(ctx context.Context, user string) (string, error) {
+		u, err := st.User(ctx, user)
+		if err != nil {
+			return "", err
+		}
+		return u.PasswordHash, nil
+	}
+}
+
+// ensureFirstUser creates firstUser with a random password, printed once
+// to stdout, when the store has no users.
+func ensureFirstUser(ctx context.Context, e env, st store.Store) error {
+	users, err := st.Users(ctx)
+	if err != nil {
+		return fmt.Errorf("list users: %w", err)
+	}
+	if len(users) > 0 {
+		return nil
+	}
+	pw := generatePassword()
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := st.CreateUser(ctx, firstUser, hash); err != nil {
+		return fmt.Errorf("create first user: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "created user %s with password %s\n", firstUser, pw)
+	return nil
+}
+
+// serverTLS loads the configured certificate, or a generated self-signed
+// one in the data directory.
+func serverTLS(cfg config.Config) (*tls.Config, error) {
+	certFile, keyFile := cfg.TLS.Cert, cfg.TLS.Key
+	if certFile == "" {
+		var err error
+		if certFile, keyFile, err = certs.EnsureSelfSigned(cfg.DataDir, cfg.TLS.Hosts); err != nil {
+			return nil, err
+		}
+	}
+	return certs.Load(certFile, keyFile)
+}

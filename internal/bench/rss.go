@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// maxProcs bounds the /proc scan.
+const maxProcs = 1 << 20
+
+// parseVmRSS returns the VmRSS of a /proc/PID/status text, in KB.
+func parseVmRSS(status []byte) (int64, error) {
+	for line := range bytes.SplitSeq(status, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+		if !ok {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("malformed VmRSS line %q", line)
+		}
+		return strconv.ParseInt(f[0], 10, 64)
+	}
+	// Kernel threads and zombies have no VmRSS.
+	return 0, errors.New("no VmRSS line")
+}
+
+// parsePPid returns the parent process id in a /proc/PID/stat text. The
+// command name (field 2) is in parentheses and may itself contain spaces
+// and parentheses, so the fields are counted from the last ')'.
+func parsePPid(stat []byte) (int, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("malformed stat: no ')'")
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 2 {
+		return 0, errors.New("malformed stat: too few fields")
+	}
+	return strconv.Atoi(f[1]) // f[0] is the state, f[1] the ppid
+}
+
+// descendants returns pid and every process whose parent chain includes
+// pid, given a child → parent map.
+func descendants(pid int, parent map[int]int) []int {
+	out := []int{pid}
+	for p := range parent {
+		seen := 0
+		for q := parent[p]; q > 1 && seen < 64; q, seen = parent[q], seen+1 {
+			if q == pid {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// treeRSS returns the summed VmRSS in KB of pid and its descendants, and
+// how many processes that is. Processes that vanish meanwhile are skipped.
+func treeRSS(pid int) (kb int64, procs int, err error) {
+	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err != nil {
+		return 0, 0, fmt.Errorf("--pid %d: %w", pid, err)
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, 0, err
+	}
+	parent := map[int]int{}
+	for _, e := range entries[:min(len(entries), maxProcs)] {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		if pp, err := parsePPid(b); err == nil {
+			parent[p] = pp
+		}
+	}
+	for _, p := range descendants(pid, parent) {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "status"))
+		if err != nil {
+			continue
+		}
+		if v, err := parseVmRSS(b); err == nil {
+			kb += v
+			procs++
+		}
+	}
+	if procs == 0 {
+		return 0, 0, fmt.Errorf("--pid %d: no readable VmRSS", pid)
+	}
+	return kb, procs, nil
+}

@@ -1,0 +1,69 @@
+package bench
+
+import (
+	"os"
+	"slices"
+	"testing"
+)
+
+func TestParseVmRSS(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"Name:\tdovecot\nVmPeak:\t  9000 kB\nVmRSS:\t    4321 kB\nThreads: 1\n", 4321, true},
+		{"Name:\tkthreadd\nThreads: 1\n", 0, false},
+		{"VmRSS:\t12 MB\n", 0, false},
+		{"VmRSS:\n", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseVmRSS([]byte(tt.in))
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("parseVmRSS(%q) = %d, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestParsePPid(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"1234 (imap) S 1200 1234 1234 0 -1", 1200, true},
+		{"77 (a (weird) name) R 5 77 77", 5, true},
+		{"77 (x) S", 0, false},
+		{"no parens", 0, false},
+		{"1 (x) S notanumber", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parsePPid([]byte(tt.in))
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("parsePPid(%q) = %d, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestDescendants(t *testing.T) {
+	parent := map[int]int{
+		1: 0, 10: 1, 11: 10, 12: 10, 13: 11, // 10's tree: 11, 12, 13
+		20: 1, 21: 20, // another tree
+		30: 30, // a loop must not hang
+	}
+	got := descendants(10, parent)
+	slices.Sort(got)
+	if want := []int{10, 11, 12, 13}; !slices.Equal(got, want) {
+		t.Errorf("descendants = %v, want %v", got, want)
+	}
+}
+
+func TestTreeRSSSelf(t *testing.T) {
+	kb, procs, err := treeRSS(os.Getpid())
+	if err != nil || kb <= 0 || procs < 1 {
+		t.Errorf("treeRSS(self) = %d KB, %d procs, %v", kb, procs, err)
+	}
+	if _, _, err := treeRSS(1 << 30); err == nil {
+		t.Error("treeRSS of a missing process succeeded")
+	}
+}

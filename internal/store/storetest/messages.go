@@ -1,0 +1,441 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"petrel.dev/petrel/internal/message"
+	"petrel.dev/petrel/internal/store"
+)
+
+func testAppendFetch(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	msg := testMessage("Round trip", "Hello, world.\r\nSecond line.")
+	date := time.Date(2024, 3, 1, 12, 34, 56, 0, time.FixedZone("", -7*3600))
+	res, err := a.Append(ctx, "INBOX", store.AppendMessage{
+		Flags: []string{`\Seen`, "$Work"}, InternalDate: date, Body: strings.NewReader(msg), Size: int64(len(msg)),
+	})
+	must(t, "Append", err)
+	st := status(t, a, "INBOX")
+	if res.UID != 1 || res.UIDValidity != st.UIDValidity || res.MailboxID != st.ID || st.UIDNext != 2 {
+		t.Fatalf("AppendResult %+v, status %+v", res, st)
+	}
+	mb := mailbox(t, a, "INBOX")
+	if got := readAll(t, mb, res.UID); got != msg {
+		t.Fatalf("stored bytes differ:\n%q\nwant\n%q", got, msg)
+	}
+	_, err = mb.OpenMessage(ctx, 99)
+	wantErr(t, "OpenMessage(99)", err, fs.ErrNotExist)
+
+	// Unknown size (-1) is accepted too.
+	res2, err := a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(msg), Size: -1})
+	must(t, "Append size -1", err)
+	if res2.UID != 2 {
+		t.Fatalf("second UID = %d", res2.UID)
+	}
+
+	var got []*store.MessageData
+	err = mb.Messages(ctx, []uint32{2, 1, 7, 1}, store.WantHeader|store.WantStructure, func(d *store.MessageData) error {
+		got = append(got, d)
+		return nil
+	})
+	must(t, "Messages", err)
+	if len(got) != 2 || got[0].UID != 1 || got[1].UID != 2 {
+		t.Fatalf("Messages returned %d items", len(got))
+	}
+	d := got[0]
+	if string(d.Header) != headerOf(msg) {
+		t.Fatalf("header blob = %q, want %q", d.Header, headerOf(msg))
+	}
+	pm, err := message.Unmarshal(d.Structure)
+	if err != nil {
+		t.Fatalf("structure blob: %v", err)
+	}
+	if pm.Size != int64(len(msg)) || pm.Root == nil || pm.Root.BodyOffset != int64(len(headerOf(msg))) {
+		t.Fatalf("structure blob decodes to %+v", pm)
+	}
+	if !sameFlags(d.Flags, []string{`\Seen`, "$Work"}) || d.Size != int64(len(msg)) || !sameTime(d.InternalDate, date) || d.ModSeq == 0 {
+		t.Fatalf("meta = %+v", d.MessageMeta)
+	}
+	if time.Since(got[1].InternalDate) > time.Minute {
+		t.Fatalf("zero InternalDate stored as %v, want now", got[1].InternalDate)
+	}
+	got = nil
+	err = mb.Messages(ctx, []uint32{1}, 0, func(d *store.MessageData) error {
+		got = append(got, d)
+		return nil
+	})
+	must(t, "Messages without want", err)
+	if len(got) != 1 || got[0].Header != nil || got[0].Structure != nil {
+		t.Fatalf("Messages(want 0) = %+v", got)
+	}
+	stop := errors.New("stop")
+	n := 0
+	err = mb.Messages(ctx, []uint32{1, 2}, 0, func(*store.MessageData) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("fn error: got %v after %d calls", err, n)
+	}
+	s := snapshot(t, mb)
+	if !slices.Equal(uidsOf(s), []uint32{1, 2}) || s.UIDNext != 3 || s.HighestModSeq < s.Messages[1].ModSeq {
+		t.Fatalf("snapshot %+v", s)
+	}
+}
+
+func testAppendLimits(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{MaxMessageSize: 100})
+	a := e.account("u")
+	ctx := e.ctx
+	big := testMessage("big", strings.Repeat("x", 200))
+	_, err := a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(big), Size: int64(len(big))})
+	wantErr(t, "declared too big", err, store.ErrTooBig)
+	_, err = a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(big), Size: -1})
+	wantErr(t, "streamed too big", err, store.ErrTooBig)
+	small := "Subject: s\r\n\r\nok\r\n"
+	_, err = a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(small), Size: int64(len(small)) + 5})
+	if err == nil {
+		t.Fatal("append of a short body succeeded")
+	}
+	_, err = a.Append(ctx, "INBOX", store.AppendMessage{Body: io.MultiReader(strings.NewReader(small), errReader{}), Size: -1})
+	if err == nil {
+		t.Fatal("append with a read error succeeded")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = a.Append(cctx, "INBOX", store.AppendMessage{Body: strings.NewReader(small), Size: int64(len(small))})
+	if err == nil {
+		t.Fatal("append with a cancelled context succeeded")
+	}
+	if st := status(t, a, "INBOX"); st.Messages != 0 || st.Size != 0 {
+		t.Fatalf("failed appends left %+v", st)
+	}
+	r, err := a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(small), Size: int64(len(small))})
+	must(t, "small append", err)
+	if got := readAll(t, mailbox(t, a, "INBOX"), r.UID); got != small {
+		t.Fatalf("stored %q", got)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func testFlags(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	for range 3 {
+		appendMsg(t, a, "INBOX", testMessage("f", "b"), `\Recent`)
+	}
+	mb := mailbox(t, a, "INBOX")
+	hm := snapshot(t, mb).HighestModSeq
+	for _, m := range snapshot(t, mb).Messages {
+		if len(m.Flags) != 0 {
+			t.Fatalf("\\Recent was stored: %v", m.Flags)
+		}
+	}
+
+	ch, err := mb.StoreFlags(ctx, []uint32{1, 2, 9}, store.FlagsAdd, []string{`\Seen`, `\Flagged`, `\Seen`})
+	must(t, "add", err)
+	if len(ch) != 2 || ch[0].UID != 1 || ch[1].UID != 2 {
+		t.Fatalf("add changed %+v", ch)
+	}
+	// RFC 7162 §3.1: one new MODSEQ, greater than the old HIGHESTMODSEQ.
+	for _, m := range ch {
+		if m.ModSeq != hm+1 || !sameFlags(m.Flags, []string{`\Seen`, `\Flagged`}) {
+			t.Fatalf("changed message %+v, old HIGHESTMODSEQ %d", m, hm)
+		}
+	}
+	s := snapshot(t, mb)
+	if s.HighestModSeq != hm+1 || s.Messages[2].ModSeq > hm || len(s.Messages[2].Flags) != 0 {
+		t.Fatalf("snapshot after add: %+v", s)
+	}
+	// A change that changes nothing bumps nothing.
+	ch, err = mb.StoreFlags(ctx, []uint32{1, 2}, store.FlagsAdd, []string{`\Seen`})
+	must(t, "add again", err)
+	if len(ch) != 0 || snapshot(t, mb).HighestModSeq != hm+1 {
+		t.Fatalf("no-op add changed %+v", ch)
+	}
+	ch, err = mb.StoreFlags(ctx, []uint32{1, 2, 3}, store.FlagsRemove, []string{`\Flagged`, `\Answered`})
+	must(t, "remove", err)
+	if len(ch) != 2 || ch[0].ModSeq != hm+2 || !sameFlags(ch[0].Flags, []string{`\Seen`}) {
+		t.Fatalf("remove changed %+v", ch)
+	}
+	ch, err = mb.StoreFlags(ctx, []uint32{1, 3}, store.FlagsReplace, []string{`\Draft`, `\Answered`})
+	must(t, "replace", err)
+	if len(ch) != 2 || !sameFlags(ch[0].Flags, []string{`\Draft`, `\Answered`}) || !sameFlags(ch[1].Flags, []string{`\Draft`, `\Answered`}) {
+		t.Fatalf("replace changed %+v", ch)
+	}
+	ch, err = mb.StoreFlags(ctx, []uint32{1}, store.FlagsReplace, []string{`\Answered`, `\Draft`})
+	must(t, "replace same set", err)
+	if len(ch) != 0 {
+		t.Fatalf("replace with the same set changed %+v", ch)
+	}
+	ch, err = mb.StoreFlags(ctx, nil, store.FlagsAdd, []string{`\Seen`})
+	must(t, "no uids", err)
+	if len(ch) != 0 {
+		t.Fatalf("StoreFlags(nil) changed %+v", ch)
+	}
+	s = snapshot(t, mb)
+	for i, want := range [][]string{{`\Draft`, `\Answered`}, {`\Seen`}, {`\Draft`, `\Answered`}} {
+		if !sameFlags(s.Messages[i].Flags, want) {
+			t.Errorf("message %d flags %v, want %v", i+1, s.Messages[i].Flags, want)
+		}
+	}
+	if s.HighestModSeq != hm+3 {
+		t.Fatalf("HIGHESTMODSEQ %d, want %d", s.HighestModSeq, hm+3)
+	}
+	for _, m := range s.Messages {
+		if m.ModSeq > s.HighestModSeq {
+			t.Fatalf("message MODSEQ %d > HIGHESTMODSEQ %d", m.ModSeq, s.HighestModSeq)
+		}
+	}
+}
+
+func testKeywords(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	appendMsg(t, a, "INBOX", testMessage("k", "b"), "$Label1")
+	appendMsg(t, a, "INBOX", testMessage("k", "b"))
+	mb := mailbox(t, a, "INBOX")
+	// RFC 9051 §2.3.2: keywords compare case-insensitively; the spelling
+	// first used in the mailbox is kept.
+	ch, err := mb.StoreFlags(ctx, []uint32{2}, store.FlagsAdd, []string{"$LABEL1", "$label1", "Custom"})
+	must(t, "add", err)
+	if len(ch) != 1 || !sameFlags(ch[0].Flags, []string{"$Label1", "Custom"}) {
+		t.Fatalf("add changed %+v", ch)
+	}
+	ch, err = mb.StoreFlags(ctx, []uint32{1}, store.FlagsAdd, []string{"$label1"})
+	must(t, "add present", err)
+	if len(ch) != 0 {
+		t.Fatalf("adding a present keyword in other case changed %+v", ch)
+	}
+	s := snapshot(t, mb)
+	if !sameFlags(s.Keywords, []string{"$Label1", "Custom"}) {
+		t.Fatalf("Keywords = %v", s.Keywords)
+	}
+	ch, err = mb.StoreFlags(ctx, []uint32{1, 2}, store.FlagsRemove, []string{"$LABEL1"})
+	must(t, "remove", err)
+	if len(ch) != 2 || len(ch[0].Flags) != 0 || !sameFlags(ch[1].Flags, []string{"Custom"}) {
+		t.Fatalf("remove changed %+v", ch)
+	}
+	_, err = mb.StoreFlags(ctx, []uint32{1}, store.FlagsAdd, []string{"bad flag"})
+	if err == nil {
+		t.Fatal("a flag with a space was accepted")
+	}
+}
+
+func testExpunge(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	for range 4 {
+		appendMsg(t, a, "INBOX", testMessage("e", "b"))
+	}
+	mb := mailbox(t, a, "INBOX")
+	_, err := mb.StoreFlags(ctx, []uint32{1, 3, 4}, store.FlagsAdd, []string{`\Deleted`})
+	must(t, "flag", err)
+	hm := snapshot(t, mb).HighestModSeq
+	gone, err := mb.Expunge(ctx, []uint32{3, 1, 2})
+	must(t, "Expunge", err)
+	if !slices.Equal(gone, []uint32{1, 3}) {
+		t.Fatalf("Expunge = %v, want [1 3] (2 lacks \\Deleted, 4 was not asked for)", gone)
+	}
+	s := snapshot(t, mb)
+	if !slices.Equal(uidsOf(s), []uint32{2, 4}) || s.HighestModSeq != hm+1 {
+		t.Fatalf("after expunge: uids %v, HIGHESTMODSEQ %d (was %d)", uidsOf(s), s.HighestModSeq, hm)
+	}
+	gone, err = mb.Expunge(ctx, []uint32{2, 3})
+	must(t, "Expunge nothing", err)
+	if len(gone) != 0 || snapshot(t, mb).HighestModSeq != hm+1 {
+		t.Fatalf("empty expunge: %v", gone)
+	}
+	_, err = mb.OpenMessage(ctx, 1)
+	wantErr(t, "OpenMessage(expunged)", err, fs.ErrNotExist)
+	if st := status(t, a, "INBOX"); st.Messages != 2 || st.Deleted != 1 {
+		t.Fatalf("status after expunge %+v", st)
+	}
+}
+
+func testCopy(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	m1, m2 := testMessage("c1", "first"), testMessage("c2", "second")
+	date := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, m := range []string{m1, m2} {
+		_, err := a.Append(ctx, "INBOX", store.AppendMessage{Flags: []string{`\Flagged`, "$K"}, InternalDate: date,
+			Body: strings.NewReader(m), Size: int64(len(m))})
+		must(t, "append", err)
+	}
+	appendMsg(t, a, "Trash", testMessage("t", "t"))
+	mb := mailbox(t, a, "INBOX")
+	res, err := mb.Copy(ctx, []uint32{2, 1, 5}, "Trash")
+	must(t, "Copy", err)
+	tr := status(t, a, "Trash")
+	if res.DestID != tr.ID || res.DestUIDValidity != tr.UIDValidity ||
+		!slices.Equal(res.SrcUIDs, []uint32{1, 2}) || !slices.Equal(res.DestUIDs, []uint32{2, 3}) {
+		t.Fatalf("CopyResult %+v", res)
+	}
+	dst := mailbox(t, a, "Trash")
+	s := snapshot(t, dst)
+	for _, m := range s.Messages[1:] {
+		if !sameFlags(m.Flags, []string{`\Flagged`, "$K"}) || !sameTime(m.InternalDate, date) || m.ModSeq != s.HighestModSeq {
+			t.Fatalf("copied message %+v", m)
+		}
+	}
+	if !slices.Contains(s.Keywords, "$K") {
+		t.Fatalf("destination keywords %v", s.Keywords)
+	}
+	// The copies survive the expunge of their sources.
+	_, err = mb.StoreFlags(ctx, []uint32{1, 2}, store.FlagsAdd, []string{`\Deleted`})
+	must(t, "flag", err)
+	_, err = mb.Expunge(ctx, []uint32{1, 2})
+	must(t, "expunge", err)
+	if readAll(t, dst, 2) != m1 || readAll(t, dst, 3) != m2 {
+		t.Fatal("copy content differs after source expunge")
+	}
+	// Copy into the same mailbox gives new UIDs.
+	res, err = dst.Copy(ctx, []uint32{2}, "Trash")
+	must(t, "self copy", err)
+	if !slices.Equal(res.DestUIDs, []uint32{4}) {
+		t.Fatalf("self copy %+v", res)
+	}
+	res, err = mb.Copy(ctx, []uint32{1, 2}, "Trash")
+	must(t, "copy of expunged", err)
+	if len(res.SrcUIDs) != 0 || len(res.DestUIDs) != 0 {
+		t.Fatalf("copy of expunged UIDs: %+v", res)
+	}
+	_, err = mb.Copy(ctx, []uint32{1}, "Nope")
+	wantErr(t, "copy to missing", err, store.ErrNoMailbox)
+}
+
+func testMove(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	msg := testMessage("m", "moving")
+	appendMsg(t, a, "INBOX", msg, `\Seen`)
+	appendMsg(t, a, "INBOX", msg)
+	mb := mailbox(t, a, "INBOX")
+	src := snapshot(t, mb)
+	e.rec.take()
+	res, err := mb.Move(ctx, []uint32{1}, "Archive")
+	must(t, "Move", err)
+	if !slices.Equal(res.SrcUIDs, []uint32{1}) || !slices.Equal(res.DestUIDs, []uint32{1}) {
+		t.Fatalf("Move result %+v", res)
+	}
+	s := snapshot(t, mb)
+	if !slices.Equal(uidsOf(s), []uint32{2}) || s.HighestModSeq != src.HighestModSeq+1 {
+		t.Fatalf("source after move %+v", s)
+	}
+	d := snapshot(t, mailbox(t, a, "Archive"))
+	if len(d.Messages) != 1 || !sameFlags(d.Messages[0].Flags, []string{`\Seen`}) {
+		t.Fatalf("destination after move %+v", d)
+	}
+	if readAll(t, mailbox(t, a, "Archive"), 1) != msg {
+		t.Fatal("moved content differs")
+	}
+	// RFC 6851 §4.3: the destination learns of the message before the
+	// source expunges it.
+	cs := e.rec.take()
+	if len(cs) != 2 || cs[0].Kind != store.ChangeAppend || cs[0].MailboxID != d.ID ||
+		cs[1].Kind != store.ChangeExpunge || cs[1].MailboxID != s.ID || !slices.Equal(cs[1].UIDs, []uint32{1}) {
+		t.Fatalf("move changes %+v", cs)
+	}
+	_, err = mb.Move(ctx, []uint32{2}, "Nope")
+	wantErr(t, "move to missing", err, store.ErrNoMailbox)
+	if len(snapshot(t, mb).Messages) != 1 {
+		t.Fatal("failed move lost the message")
+	}
+}
+
+func testStatus(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	m1, m2, m3 := testMessage("s1", "a"), testMessage("s2", "bb"), testMessage("s3", "ccc")
+	appendMsg(t, a, "INBOX", m1, `\Seen`)
+	appendMsg(t, a, "INBOX", m2, `\Deleted`)
+	appendMsg(t, a, "INBOX", m3)
+	st := status(t, a, "INBOX")
+	want := store.MailboxStatus{ID: st.ID, Messages: 3, UIDNext: 4, UIDValidity: st.UIDValidity, Unseen: 2, Deleted: 1,
+		Size: int64(len(m1) + len(m2) + len(m3)), HighestModSeq: st.HighestModSeq}
+	if st != want || st.HighestModSeq == 0 {
+		t.Fatalf("Status = %+v, want %+v", st, want)
+	}
+	mb := mailbox(t, a, "INBOX")
+	_, err := mb.StoreFlags(ctx, []uint32{1, 2, 3}, store.FlagsReplace, []string{`\Seen`, `\Deleted`})
+	must(t, "replace", err)
+	st = status(t, a, "INBOX")
+	if st.Unseen != 0 || st.Deleted != 3 || st.Messages != 3 {
+		t.Fatalf("Status after replace %+v", st)
+	}
+	_, err = mb.Expunge(ctx, []uint32{2})
+	must(t, "expunge", err)
+	_, err = mb.Copy(ctx, []uint32{1}, "Sent")
+	must(t, "copy", err)
+	st = status(t, a, "INBOX")
+	if st.Messages != 2 || st.Deleted != 2 || st.Size != int64(len(m1)+len(m3)) || st.UIDNext != 4 {
+		t.Fatalf("Status after expunge %+v", st)
+	}
+	if sent := status(t, a, "Sent"); sent.Messages != 1 || sent.Unseen != 0 || sent.Deleted != 1 || sent.Size != int64(len(m1)) {
+		t.Fatalf("Status of Sent %+v", sent)
+	}
+	_, err = a.Status(ctx, "Nope")
+	wantErr(t, "Status(Nope)", err, store.ErrNoMailbox)
+}
+
+func testSearchText(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	appendMsg(t, a, "INBOX", testMessage("Quarterly report", "The numbers look great."))
+	appendMsg(t, a, "INBOX", testMessage("Lunch", "Shall we meet at the café? Ünïcode"))
+	appendMsg(t, a, "INBOX", testMessage("Numbers", "nothing here"))
+	// Body text is matched decoded (RFC 9051 §6.4.4), here from base64
+	// ("Das Geheimnis liegt im Detail.") and from an encoded-word subject.
+	appendMsg(t, a, "INBOX", "From: x@example.org\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"+
+		"RGFzIEdlaGVpbW5pcyBsaWVndCBpbSBEZXRhaWwu\r\n")
+	mb := mailbox(t, a, "INBOX")
+	tests := []struct {
+		name    string
+		uids    []uint32
+		needles []string
+		header  bool
+		want    []uint32
+	}{
+		{"body", nil, []string{"numbers"}, false, []uint32{1}},
+		{"text", nil, []string{"numbers"}, true, []uint32{1, 3}},
+		{"case", nil, []string{"GREAT"}, false, []uint32{1}},
+		{"unicode case", nil, []string{"üNÏCODE"}, false, []uint32{2}},
+		{"accent", nil, []string{"CAFÉ"}, false, []uint32{2}},
+		{"all needles", nil, []string{"meet", "café"}, false, []uint32{2}},
+		{"needles in header and body", nil, []string{"lunch", "meet"}, true, []uint32{2}},
+		{"header only needle, body search", nil, []string{"lunch"}, false, nil},
+		{"address", nil, []string{"alice@example.org"}, true, []uint32{1, 2, 3}},
+		{"base64 body", nil, []string{"geheimnis liegt"}, false, []uint32{4}},
+		{"encoded body not raw", nil, []string{"RGFzIEdl"}, true, nil},
+		{"encoded-word header", nil, []string{"grüße"}, true, []uint32{4}},
+		{"restricted", []uint32{2, 3}, []string{"numbers"}, true, []uint32{3}},
+		{"empty uid set", []uint32{}, []string{"numbers"}, true, nil},
+		{"no match", nil, []string{"zebra"}, true, nil},
+		{"no needles", nil, nil, false, []uint32{1, 2, 3, 4}},
+	}
+	for _, tt := range tests {
+		got, err := mb.SearchText(ctx, tt.uids, tt.needles, tt.header)
+		must(t, tt.name, err)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: SearchText(%v, %q, %v) = %v, want %v", tt.name, tt.uids, tt.needles, tt.header, got, tt.want)
+		}
+	}
+}
