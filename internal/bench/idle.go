@@ -254,7 +254,7 @@ func runIdleMemory(ctx context.Context, o *Options, rec *Recorder, stderr io.Wri
 	if o.PID <= 0 {
 		return errors.New("idle-memory needs --pid of the server")
 	}
-	before, procsBefore, err := treeRSS(o.PID)
+	before, err := treeRSS(o.PID)
 	if err != nil {
 		return err
 	}
@@ -264,15 +264,19 @@ func runIdleMemory(ctx context.Context, o *Options, rec *Recorder, stderr io.Wri
 		return errors.New("no session could be opened")
 	}
 	time.Sleep(settleTime)
-	after, procsAfter, err := treeRSS(o.PID)
+	after, err := treeRSS(o.PID)
 	if err != nil {
 		return err
 	}
-	rec.Set("sessions", float64(len(sessions)))
-	rec.Set("rss_before_kb", float64(before))
-	rec.Set("rss_after_kb", float64(after))
-	rec.Set("procs_before", float64(procsBefore))
-	rec.Set("procs_after", float64(procsAfter))
-	rec.Set("kb_per_session", float64(after-before)/float64(len(sessions)))
+	n := float64(len(sessions))
+	rec.Set("sessions", n)
+	rec.Set("rss_before_kb", float64(before.rssKB))
+	rec.Set("rss_after_kb", float64(after.rssKB))
+	rec.Set("pss_before_kb", float64(before.pssKB))
+	rec.Set("pss_after_kb", float64(after.pssKB))
+	rec.Set("procs_before", float64(before.procs))
+	rec.Set("procs_after", float64(after.procs))
+	rec.Set("pss_kb_per_session", float64(after.pssKB-before.pssKB)/n)
+	rec.Set("kb_per_session", float64(after.rssKB-before.rssKB)/n)
 	return nil
 }

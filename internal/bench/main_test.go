@@ -77,7 +77,7 @@ func TestOptionsUsers(t *testing.T) {
 	for c := range 4 {
 		got = append(got, o.user(o.userOf(c)))
 	}
-	if strings.Join(got, ",") != "u2@x,u3@x,u1@x,u2@x" {
+	if strings.Join(got, ",") != "u1@x,u2@x,u3@x,u1@x" {
 		t.Errorf("users %v", got)
 	}
 }

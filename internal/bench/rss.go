@@ -30,6 +30,24 @@ func parseVmRSS(status []byte) (int64, error) {
 	return 0, errors.New("no VmRSS line")
 }
 
+// parsePss returns the Pss of a /proc/PID/smaps_rollup text, in KB: the
+// process's resident memory with each shared page divided among the
+// processes sharing it, which is what a forking server really costs.
+func parsePss(rollup []byte) (int64, error) {
+	for line := range bytes.SplitSeq(rollup, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte("Pss:"))
+		if !ok {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, fmt.Errorf("malformed Pss line %q", line)
+		}
+		return strconv.ParseInt(f[0], 10, 64)
+	}
+	return 0, errors.New("no Pss line")
+}
+
 // parsePPid returns the parent process id in a /proc/PID/stat text. The
 // command name (field 2) is in parentheses and may itself contain spaces
 // and parentheses, so the fields are counted from the last ')'.
@@ -61,15 +79,23 @@ func descendants(pid int, parent map[int]int) []int {
 	return out
 }
 
-// treeRSS returns the summed VmRSS in KB of pid and its descendants, and
-// how many processes that is. Processes that vanish meanwhile are skipped.
-func treeRSS(pid int) (kb int64, procs int, err error) {
+// treeMem is the memory of a process tree.
+type treeMem struct {
+	rssKB, pssKB int64 // summed VmRSS and Pss (0 when smaps_rollup is unreadable)
+	procs        int
+}
+
+// treeRSS returns the summed VmRSS (and Pss) of pid and its descendants,
+// and how many processes that is. Processes that vanish meanwhile are
+// skipped.
+func treeRSS(pid int) (treeMem, error) {
+	var m treeMem
 	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err != nil {
-		return 0, 0, fmt.Errorf("--pid %d: %w", pid, err)
+		return m, fmt.Errorf("--pid %d: %w", pid, err)
 	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, 0, err
+		return m, err
 	}
 	parent := map[int]int{}
 	for _, e := range entries[:min(len(entries), maxProcs)] {
@@ -90,13 +116,20 @@ func treeRSS(pid int) (kb int64, procs int, err error) {
 		if err != nil {
 			continue
 		}
-		if v, err := parseVmRSS(b); err == nil {
-			kb += v
-			procs++
+		v, err := parseVmRSS(b)
+		if err != nil {
+			continue
+		}
+		m.rssKB += v
+		m.procs++
+		if b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "smaps_rollup")); err == nil {
+			if v, err := parsePss(b); err == nil {
+				m.pssKB += v
+			}
 		}
 	}
-	if procs == 0 {
-		return 0, 0, fmt.Errorf("--pid %d: no readable VmRSS", pid)
+	if m.procs == 0 {
+		return m, fmt.Errorf("--pid %d: no readable VmRSS", pid)
 	}
-	return kb, procs, nil
+	return m, nil
 }

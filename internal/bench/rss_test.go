@@ -25,6 +25,18 @@ func TestParseVmRSS(t *testing.T) {
 	}
 }
 
+func TestParsePss(t *testing.T) {
+	rollup := "55d0-7ffd [rollup]\nRss:   8000 kB\nPss:   3120 kB\nPss_Anon: 2000 kB\n"
+	if got, err := parsePss([]byte(rollup)); got != 3120 || err != nil {
+		t.Errorf("parsePss = %d, %v", got, err)
+	}
+	for _, bad := range []string{"Rss: 1 kB\n", "Pss: x kB\n", "Pss: 5\n"} {
+		if _, err := parsePss([]byte(bad)); err == nil {
+			t.Errorf("parsePss(%q) succeeded", bad)
+		}
+	}
+}
+
 func TestParsePPid(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -59,11 +71,11 @@ func TestDescendants(t *testing.T) {
 }
 
 func TestTreeRSSSelf(t *testing.T) {
-	kb, procs, err := treeRSS(os.Getpid())
-	if err != nil || kb <= 0 || procs < 1 {
-		t.Errorf("treeRSS(self) = %d KB, %d procs, %v", kb, procs, err)
+	m, err := treeRSS(os.Getpid())
+	if err != nil || m.rssKB <= 0 || m.pssKB <= 0 || m.pssKB > m.rssKB || m.procs < 1 {
+		t.Errorf("treeRSS(self) = %+v, %v", m, err)
 	}
-	if _, _, err := treeRSS(1 << 30); err == nil {
+	if _, err := treeRSS(1 << 30); err == nil {
 		t.Error("treeRSS of a missing process succeeded")
 	}
 }

@@ -164,7 +164,7 @@ func (p *addrParser) mailbox(groupOK bool) (a Address, group, ok bool) {
 			} else if c := p.comment(p.i - 1); c != "" {
 				a.Name = &c
 			}
-			p.skipTo()
+			p.skipTo(!groupOK)
 			return a, false, true
 		case '@':
 			// addr-spec: the words so far were the local part.
@@ -173,7 +173,7 @@ func (p *addrParser) mailbox(groupOK bool) (a Address, group, ok bool) {
 			if c := p.comment(p.i - 1); c != "" {
 				a.Name = &c
 			}
-			p.skipTo()
+			p.skipTo(!groupOK)
 			return a, false, true
 		case '>':
 			p.i++
@@ -202,10 +202,11 @@ func (p *addrParser) comment(i int) string {
 	return ""
 }
 
-// skipTo ends an address: anything but ',' or ';' after it stops the
-// list (Dovecot's parser gives up there, keeping what it has).
-func (p *addrParser) skipTo() {
-	if p.i < len(p.toks) && p.toks[p.i].kind != ',' && p.toks[p.i].kind != ';' {
+// skipTo ends an address: anything but ',' (or ';' ending a group) after
+// it stops the list (Dovecot's parser gives up there, keeping what it has;
+// e.g. Outlook's "a@b; c@d" gives only a@b).
+func (p *addrParser) skipTo(inGroup bool) {
+	if p.i < len(p.toks) && p.toks[p.i].kind != ',' && (!inGroup || p.toks[p.i].kind != ';') {
 		p.stop = true
 	}
 }

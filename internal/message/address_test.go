@@ -33,6 +33,10 @@ func TestParseAddressList(t *testing.T) {
 		{"a@[1.2.3.4]", `((NIL NIL "a" "[1.2.3.4]"))`},
 		// Dovecot gives up at junk after an address, keeping what it has.
 		{"a@b@c, d@e", `((NIL NIL "a" "b"))`},
+		{`"Other, Person" <o@c.test>; t@c.test`, `(("Other, Person" NIL "o" "c.test"))`},
+		// Empty elements are missing addresses, except a trailing one.
+		{",a@b,,c@d,", `((NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN")(NIL NIL "a" "b")(NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN")(NIL NIL "c" "d"))`},
+		{`"" <e@n.test>`, `((NIL NIL "e" "n.test"))`},
 	}
 	for _, tt := range tests {
 		if got := addrForm(tt.in); got != tt.want {

@@ -237,6 +237,7 @@ type decodeReader struct {
 	err error
 }
 
+// Read implements io.Reader.
 func (dr *decodeReader) Read(p []byte) (int, error) {
 	for len(dr.out) == 0 {
 		if dr.err != nil {

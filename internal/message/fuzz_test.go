@@ -1,9 +1,9 @@
 package message
 
 import (
+	"testing"
 	"time"
 	"unicode/utf8"
-	"testing"
 )
 
 // FuzzParse: Parse never fails or panics on any input, offsets are within

@@ -22,10 +22,7 @@ func appendString(b []byte, s string) []byte {
 		lit = c == '\r' || c == '\n' || c == 0 || c >= 0x80
 	}
 	if lit {
-		b = append(b, '{')
-		b = strconv.AppendInt(b, int64(len(s)), 10)
-		b = append(b, "}\r\n"...)
-		return append(b, s...)
+		return appendLiteral(b, s)
 	}
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
@@ -56,10 +53,24 @@ func appendHuman(b []byte, s *string) []byte {
 	if !lit {
 		return appendString(b, h)
 	}
+	return appendLiteral(b, h)
+}
+
+// appendLiteral appends s as a literal. NUL is not allowed in a literal
+// (RFC 9051 §4.3: CHAR8 excludes it), so NULs become 0x80, as Dovecot's
+// header parser does.
+func appendLiteral(b []byte, s string) []byte {
 	b = append(b, '{')
-	b = strconv.AppendInt(b, int64(len(h)), 10)
+	b = strconv.AppendInt(b, int64(len(s)), 10)
 	b = append(b, "}\r\n"...)
-	return append(b, h...)
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			b = append(b, 0x80)
+		} else {
+			b = append(b, s[i])
+		}
+	}
+	return b
 }
 
 // appendNString appends NIL for nil, else the string.

@@ -9,6 +9,7 @@ func TestAppendString(t *testing.T) {
 		{`a"b\c`, `"a\"b\\c"`},
 		{"caf\xc3\xa9", "{5}\r\ncaf\xc3\xa9"},
 		{"a\r\nb", "{4}\r\na\r\nb"},
+		{"a\x00b", "{3}\r\na\x80b"},
 	}
 	for _, tt := range tests {
 		if got := string(appendString(nil, tt.in)); got != tt.want {

@@ -30,9 +30,14 @@ type Message struct {
 // including the blank line that ends it, BodyOffset..BodyEnd its body.
 type Part struct {
 	HeaderOffset, BodyOffset, BodyEnd int64
-	Lines                             int64 // body line count (text/*, message/rfc822)
+	Lines                             int64 // LFs in the body (see parse.go); sent for text/*, message/rfc822
 	DecodedSize                       int64 // body size after Content-Transfer-Encoding decoding; -1 unknown CTE
-	// Fields from the MIME headers; defaults applied per RFC 2045 §5.2.
+	// Fields from the MIME headers (the first of duplicates), as written.
+	// Without Content-Type the type is text/plain (RFC 2045 §5.2; the
+	// charset=us-ascii default is added when formatting), message/rfc822
+	// in a multipart/digest (RFC 2046 §5.1.5); without
+	// Content-Transfer-Encoding, Encoding is "7bit" (RFC 2045 §6.1). A
+	// broken Content-Type gives what Dovecot reports ("foo" → "foo"/"").
 	Type, Subtype string
 	Params        []Param
 	ID            *string
@@ -43,20 +48,26 @@ type Part struct {
 	DispParams    []Param
 	Language      []string
 	Location      *string
-	// Multipart is true when the part was parsed as a multipart (type
-	// multipart with a boundary, within the nesting limits); Parts then
-	// holds its children, possibly none.
+	// Multipart is true for type multipart; Parts then holds its
+	// children — none when the boundary is missing or empty or the
+	// nesting (100) or part (10000) limit is reached, as in Dovecot.
 	Multipart bool
 	// Parts are the children of a multipart.
 	Parts []*Part
 	// Message is the enclosed message of message/rfc822 (or
-	// message/global): its header starts at this part's BodyOffset.
+	// message/global, RFC 9051 §9 media-message): its header starts at
+	// this part's BodyOffset and it ends at this part's BodyEnd. It is nil
+	// beyond the nesting limit.
 	Message *Part
 	// Envelope is set on the root part and on each enclosed message root.
 	Envelope *Envelope
 }
 
-// Param is a MIME parameter (RFC 2045, with RFC 2231 decoded).
+// Param is a MIME parameter (RFC 2045 §5.1) as BODYSTRUCTURE sends it:
+// name as written, RFC 2231 §3 continuations joined (RFC 2231 §6), and an
+// RFC 2231 §4 extended value kept encoded under the name with a trailing
+// "*" (e.g. "filename*" = "utf-8”%C3%A9.txt"), as Dovecot does. Use
+// ParamValue for the decoded UTF-8 value.
 type Param struct{ Name, Value string }
 
 // Envelope is the ENVELOPE of RFC 9051 §7.5.2. Nil pointers are NIL.

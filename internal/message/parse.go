@@ -69,7 +69,7 @@ type parser struct {
 	boundaries []string // active boundaries, outermost first
 	nparts     int
 
-	hdr    []byte // header scratch
+	hdr    []byte          // header scratch
 	search strings.Builder // collected search text
 	msg    *Message
 }

@@ -20,6 +20,15 @@ import (
 func TestClientMailboxes(t *testing.T) {
 	forEachTarget(t, func(t *testing.T, s *server) {
 		c := s.client(t, nil)
+		// imapclient sends 8-bit mailbox names as UTF-8 whenever the server
+		// advertises IMAP4rev2, and as modified UTF-7 otherwise. RFC 9051
+		// Appendix A: with both revisions advertised, UTF-8 names are only
+		// right after "ENABLE IMAP4rev2" (§5.1 then allows them).
+		if c.Caps().Has(imap.CapIMAP4rev2) {
+			if _, err := c.Enable(imap.CapIMAP4rev2).Wait(); err != nil {
+				t.Fatalf("ENABLE IMAP4rev2: %v", err)
+			}
+		}
 		boxes := mailboxNames(t, c)
 		inbox, ok := boxes["INBOX"]
 		if !ok {

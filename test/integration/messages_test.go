@@ -51,7 +51,7 @@ func simpleMsg(subject, body string) string {
 
 // appendMsg APPENDs msg to mailbox with flags and an internal date (zero:
 // none) and returns the APPENDUID data.
-func appendMsg(t *testing.T, c *imapclient.Client, mailbox, msg string, flags []imap.Flag, date time.Time) *imap.AppendData {
+func appendMsg(t testing.TB, c *imapclient.Client, mailbox, msg string, flags []imap.Flag, date time.Time) *imap.AppendData {
 	t.Helper()
 	cmd := c.Append(mailbox, int64(len(msg)), &imap.AppendOptions{Flags: flags, Time: date})
 	if _, err := cmd.Write([]byte(msg)); err != nil {
@@ -68,7 +68,7 @@ func appendMsg(t *testing.T, c *imapclient.Client, mailbox, msg string, flags []
 }
 
 // fetchAll FETCHes items for the set and fails t on error.
-func fetchAll(t *testing.T, c *imapclient.Client, set imap.NumSet, opts *imap.FetchOptions) []*imapclient.FetchMessageBuffer {
+func fetchAll(t testing.TB, c *imapclient.Client, set imap.NumSet, opts *imap.FetchOptions) []*imapclient.FetchMessageBuffer {
 	t.Helper()
 	msgs, err := c.Fetch(set, opts).Collect()
 	if err != nil {
@@ -89,7 +89,7 @@ func hasFlag(flags []imap.Flag, f imap.Flag) bool {
 }
 
 // mailboxNames LISTs "*" and returns the names.
-func mailboxNames(t *testing.T, c *imapclient.Client) map[string]*imap.ListData {
+func mailboxNames(t testing.TB, c *imapclient.Client) map[string]*imap.ListData {
 	t.Helper()
 	list, err := c.List("", "*", nil).Collect()
 	if err != nil {
@@ -103,7 +103,7 @@ func mailboxNames(t *testing.T, c *imapclient.Client) map[string]*imap.ListData 
 }
 
 // selectBox SELECTs mailbox and fails t on error.
-func selectBox(t *testing.T, c *imapclient.Client, mailbox string) *imap.SelectData {
+func selectBox(t testing.TB, c *imapclient.Client, mailbox string) *imap.SelectData {
 	t.Helper()
 	data, err := c.Select(mailbox, nil).Wait()
 	if err != nil {
@@ -113,7 +113,7 @@ func selectBox(t *testing.T, c *imapclient.Client, mailbox string) *imap.SelectD
 }
 
 // searchSeq runs SEARCH and returns the sequence numbers.
-func searchSeq(t *testing.T, c *imapclient.Client, crit *imap.SearchCriteria) []uint32 {
+func searchSeq(t testing.TB, c *imapclient.Client, crit *imap.SearchCriteria) []uint32 {
 	t.Helper()
 	data, err := c.Search(crit, nil).Wait()
 	if err != nil {

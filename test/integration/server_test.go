@@ -54,7 +54,7 @@ func forEachTarget(t *testing.T, f func(t *testing.T, s *server)) {
 
 // startServer starts a fresh server of the given kind ("petrel" or
 // "dovecot") with one user, stopped when t ends.
-func startServer(t *testing.T, kind string) *server {
+func startServer(t testing.TB, kind string) *server {
 	t.Helper()
 	switch kind {
 	case kindPetrel:
@@ -73,7 +73,7 @@ func startServer(t *testing.T, kind string) *server {
 // directory and user "alice", listening on free ports of 127.0.0.1 for
 // IMAP (addr) and IMAPS (tlsAddr). The server is stopped when t ends and
 // its stderr is printed if t failed.
-func startPetrel(t *testing.T) (addr, tlsAddr, user, pass string) {
+func startPetrel(t testing.TB) (addr, tlsAddr, user, pass string) {
 	t.Helper()
 	if suite.buildErr != nil {
 		t.Fatalf("cannot test Petrel, building cmd/petrel failed: %v", suite.buildErr)
@@ -169,7 +169,7 @@ func waitPort(addr string, done <-chan error) error {
 
 // freePorts returns n distinct ports on 127.0.0.1 that were free a moment
 // ago.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ports []int
 	for range n {
@@ -183,7 +183,7 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
-func randomPassword(t *testing.T) string {
+func randomPassword(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
@@ -217,7 +217,7 @@ func insecureTLS() *tls.Config {
 
 // client opens an imapclient connection to s (plain, no TLS) and logs in.
 // opts may be nil. The connection is closed when t ends.
-func (s *server) client(t *testing.T, opts *imapclient.Options) *imapclient.Client {
+func (s *server) client(t testing.TB, opts *imapclient.Options) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(s.Addr, opts)
 	if err != nil {
@@ -232,7 +232,7 @@ func (s *server) client(t *testing.T, opts *imapclient.Options) *imapclient.Clie
 
 // lookPath finds a program, failing t when CI=true and skipping otherwise
 // when it is missing.
-func lookPath(t *testing.T, names ...string) string {
+func lookPath(t testing.TB, names ...string) string {
 	t.Helper()
 	for _, n := range names {
 		if p, err := exec.LookPath(n); err == nil {
@@ -248,7 +248,7 @@ func lookPath(t *testing.T, names ...string) string {
 }
 
 // repoPath returns the absolute path of a file of the repository.
-func repoPath(t *testing.T, rel string) string {
+func repoPath(t testing.TB, rel string) string {
 	t.Helper()
 	root, err := moduleRoot()
 	if err != nil {

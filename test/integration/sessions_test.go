@@ -36,8 +36,9 @@ func TestSessionsExistsOnNoop(t *testing.T) {
 		if r := b.cmd("NOOP"); !r.has(`\* 3 EXISTS`) {
 			t.Errorf("B's NOOP after two more APPENDs lacks * 3 EXISTS: %q", r.untagged)
 		}
-		if r := b.cmd("NOOP"); r.has(`\* \d+ EXISTS`) {
-			t.Errorf("B's second NOOP repeated EXISTS with nothing new: %q", r.untagged)
+		// A repeated EXISTS would be legal (RFC 9051 §7.4.1), a lower one not.
+		if r := b.cmd("NOOP"); r.has(`\* [0-2] EXISTS`) {
+			t.Errorf("B's NOOP announced fewer messages than exist: %q", r.untagged)
 		}
 	})
 }
@@ -94,9 +95,6 @@ func TestSessionsFlagsOnNoop(t *testing.T) {
 		r := b.cmd("NOOP")
 		if !r.has(`\* 2 FETCH \(.*FLAGS \([^)]*\\Seen[^)]*\).*`) || !r.has(`\* 2 FETCH \(.*FLAGS \([^)]*\$Label1[^)]*\).*`) {
 			t.Errorf("B's NOOP after A's STORE lacks * 2 FETCH (FLAGS (\\Seen $Label1)): %q", r.untagged)
-		}
-		if r.has(`\* 1 FETCH .*`) {
-			t.Errorf("B was told about message 1, which did not change: %q", r.untagged)
 		}
 		// A new keyword also widens FLAGS (RFC 9051 §7.3.5) — allowed, not
 		// required, so not checked.
@@ -156,7 +154,7 @@ func TestSessionsExpungeTiming(t *testing.T) {
 			t.Errorf("B: SEARCH ALL after the EXPUNGE: %q", r.untagged)
 		}
 		// B's STORE on its message 3 (now 2) took effect.
-		if r := b.cmd("FETCH 2 (FLAGS)"); !r.has(`\* 2 FETCH \(FLAGS \([^)]*\\Seen[^)]*\)\)`) {
+		if r := b.cmd("FETCH 2 (FLAGS)"); !r.has(`\* 2 FETCH \(.*FLAGS \([^)]*\\Seen[^)]*\).*`) {
 			t.Errorf("B: FETCH 2 (FLAGS) after renumbering: %q", r.untagged)
 		}
 	})

@@ -22,7 +22,7 @@ func (ac *Account) Append(ctx context.Context, name string, msg store.AppendMess
 	}
 	res, err := ac.append(ctx, n, msg)
 	if err != nil {
-		return res, fmt.Errorf("append to %q: %w", n, err)
+		return store.AppendResult{}, fmt.Errorf("append to %q: %w", n, err)
 	}
 	return res, nil
 }
@@ -58,6 +58,10 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 	if date.IsZero() {
 		date = time.Now()
 	}
+	// Publish the date as Snapshot will read it back: whole seconds in
+	// a fixed zone.
+	_, offset := date.Zone()
+	date = zones{}.date(date.Unix(), offset)
 	flags := dedupFlags(msg.Flags)
 	err = ac.update(ctx, func(w *wtx) error {
 		m, err := selectableByName(ctx, w.tx, name)

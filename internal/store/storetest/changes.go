@@ -29,6 +29,13 @@ func testChanges(t *testing.T, open Opener) {
 		c.Messages[0].Size != int64(len(msg)) || !slices.Equal(c.Keywords, []string{"$New"}) {
 		t.Fatalf("append change %+v", c)
 	}
+	// What a session learns from the change is what a snapshot says.
+	sm := snapshot(t, mb).Messages[0]
+	cm := c.Messages[0]
+	if sm.UID != cm.UID || sm.ModSeq != cm.ModSeq || sm.Size != cm.Size || !sameFlags(sm.Flags, cm.Flags) ||
+		!sameTime(sm.InternalDate, cm.InternalDate) || !sm.InternalDate.Equal(cm.InternalDate) {
+		t.Fatalf("change meta %+v, snapshot meta %+v", cm, sm)
+	}
 	last := c.ModSeq
 
 	// A change without an origin carries 0.

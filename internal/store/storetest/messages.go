@@ -42,6 +42,15 @@ func testAppendFetch(t *testing.T, open Opener) {
 		t.Fatalf("second UID = %d", res2.UID)
 	}
 
+	// Any bytes round-trip exactly, whatever the parser makes of them.
+	for i, odd := range []string{"", "no header, bare LF\n\x00\xff\r\r\n", "Subject: x\n\nbare LF body\n", strings.Repeat("A", 300000)} {
+		r, err := a.Append(ctx, "Drafts", store.AppendMessage{Body: strings.NewReader(odd), Size: int64(len(odd))})
+		must(t, "append odd message", err)
+		if got := readAll(t, mailbox(t, a, "Drafts"), r.UID); got != odd {
+			t.Fatalf("odd message %d: stored %d bytes, want %d", i, len(got), len(odd))
+		}
+	}
+
 	var got []*store.MessageData
 	err = mb.Messages(ctx, []uint32{2, 1, 7, 1}, store.WantHeader|store.WantStructure, func(d *store.MessageData) error {
 		got = append(got, d)
