@@ -118,12 +118,13 @@ func openAll(ctx context.Context, o *Options, n int, user func(int) int, rec *Re
 	sessions := make([]*idleSession, n)
 	next := atomic.Int64{}
 	var failures atomic.Int64
+	var stopped atomic.Bool
 	var wg sync.WaitGroup
 	for range min(openParallel, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil && failures.Load() < maxFailures*openParallel {
+			for ctx.Err() == nil && failures.Load() < maxFailures*openParallel && !stopped.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
@@ -136,6 +137,13 @@ func openAll(ctx context.Context, o *Options, n int, user func(int) int, rec *Re
 				sessions[i] = s
 				if (i+1)%1000 == 0 {
 					fmt.Fprintf(stderr, "%s: %d sessions opened\n", o.Scenario, i+1)
+				}
+				if (i+1)%100 == 0 && lowMemory() {
+					if stopped.CompareAndSwap(false, true) {
+						fmt.Fprintf(stderr, "%s: stopped opening sessions at %d: under %d%% of RAM available\n", o.Scenario, i+1, minAvailablePct)
+						rec.Set("stopped_low_memory", 1)
+					}
+					return
 				}
 			}
 		}()
@@ -245,7 +253,8 @@ func runIdleFanout(ctx context.Context, o *Options, rec *Recorder, stderr io.Wri
 	return nil
 }
 
-// settleTime is how long idle-memory waits before reading the RSS.
+// settleTime is how long idle-memory waits after opening the sessions
+// before reading the RSS.
 const settleTime = 2 * time.Second
 
 // runIdleMemory measures the server's RSS (process tree of --pid) before
@@ -253,6 +262,25 @@ const settleTime = 2 * time.Second
 func runIdleMemory(ctx context.Context, o *Options, rec *Recorder, stderr io.Writer) error {
 	if o.PID <= 0 {
 		return errors.New("idle-memory needs --pid of the server")
+	}
+	// One login per user first, one at a time: a server's password hash
+	// or login cache then costs nothing during the measurement, and
+	// concurrent hashes (argon2 takes tens of MB each) do not inflate the
+	// RSS that is taken as the baseline.
+	for u := 1; u <= min(o.Users, o.Clients); u++ {
+		w := &worker{o: o, rec: rec, id: u - 1}
+		if err := w.connect(ctx); err != nil {
+			return fmt.Errorf("warm-up login: %w", err)
+		}
+		_ = w.logout()
+	}
+	// A Go server keeps the garbage of those hashes until its next GC
+	// (forced every 2 minutes when idle); --settle waits for it.
+	fmt.Fprintf(stderr, "%s: waiting %v before the baseline\n", o.Scenario, o.Settle)
+	select {
+	case <-time.After(o.Settle):
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	before, err := treeRSS(o.PID)
 	if err != nil {

@@ -40,6 +40,7 @@ type Options struct {
 	Rounds       int           // idle-fanout rounds
 	Timeout      time.Duration // per command
 	Paths        []string      // read-files: globs of files or directories
+	Settle       time.Duration // idle-memory: wait before the baseline RSS
 }
 
 // Limits on the flags, so that a typo cannot start a runaway run.
@@ -123,6 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback target")
 	fs.IntVar(&o.Rounds, "rounds", 5, "idle-fanout: APPEND rounds")
 	fs.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "per-command timeout")
+	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "idle-memory: wait after the warm-up logins before reading the baseline RSS (125s lets a Go server's forced GC run)")
 	var paths string
 	fs.StringVar(&paths, "path", "", "read-files: comma-separated `globs` of files or directories to read")
 	if err := fs.Parse(args); err != nil {
@@ -157,6 +159,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("--rounds must be 1..%d", maxRounds)
 	case o.Timeout <= 0 || o.Timeout > time.Hour:
 		return errors.New("--timeout must be in (0, 1h]")
+	case o.Settle < 0 || o.Settle > time.Hour:
+		return errors.New("--settle must be in [0, 1h]")
 	case strings.Count(o.UserTemplate, "%") != 1 || !strings.Contains(o.UserTemplate, "%d"):
 		return errors.New("--user-template must contain exactly one %d")
 	}

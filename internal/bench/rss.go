@@ -133,3 +133,43 @@ func treeRSS(pid int) (treeMem, error) {
 	}
 	return m, nil
 }
+
+// minAvailablePct is the share of RAM below which idle scenarios stop
+// opening sessions, so that a server using much memory per session
+// cannot take the machine down.
+const minAvailablePct = 15
+
+// parseMemAvailable returns MemTotal and MemAvailable of a /proc/meminfo
+// text, in KB.
+func parseMemAvailable(meminfo []byte) (total, avail int64, err error) {
+	for line := range bytes.SplitSeq(meminfo, []byte("\n")) {
+		f := strings.Fields(string(line))
+		if len(f) != 3 {
+			continue
+		}
+		v, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "MemTotal:":
+			total = v
+		case "MemAvailable:":
+			avail = v
+		}
+	}
+	if total <= 0 || avail < 0 {
+		return 0, 0, errors.New("no MemTotal/MemAvailable")
+	}
+	return total, avail, nil
+}
+
+// lowMemory reports whether less than minAvailablePct of RAM is available.
+func lowMemory() bool {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return false
+	}
+	total, avail, err := parseMemAvailable(b)
+	return err == nil && avail*100 < total*minAvailablePct
+}

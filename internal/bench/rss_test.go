@@ -79,3 +79,17 @@ func TestTreeRSSSelf(t *testing.T) {
 		t.Error("treeRSS of a missing process succeeded")
 	}
 }
+
+func TestParseMemAvailable(t *testing.T) {
+	in := "MemTotal:       24683940 kB\nMemFree:        23480000 kB\nMemAvailable:   24040000 kB\nHugePages_Total:       0\n"
+	total, avail, err := parseMemAvailable([]byte(in))
+	if err != nil || total != 24683940 || avail != 24040000 {
+		t.Errorf("parseMemAvailable = %d, %d, %v", total, avail, err)
+	}
+	if _, _, err := parseMemAvailable([]byte("MemFree: 5 kB\n")); err == nil {
+		t.Error("no MemTotal accepted")
+	}
+	if lowMemory() {
+		t.Log("this machine is low on memory right now")
+	}
+}

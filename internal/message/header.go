@@ -139,8 +139,13 @@ func HeaderValues(header []byte, name string) []string {
 // header are examined.
 func SearchHeader(header []byte) string {
 	header = header[:min(len(header), maxSearchHeader)]
+	return searchFields(splitFields(header))
+}
+
+// searchFields formats fields as SearchHeader does.
+func searchFields(fields []field) string {
 	var b strings.Builder
-	for _, f := range splitFields(header) {
+	for _, f := range fields {
 		b.WriteString(f.name)
 		b.WriteString(": ")
 		b.WriteString(DecodeWords(f.value))

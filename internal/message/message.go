@@ -84,9 +84,11 @@ type Address struct {
 }
 
 // SearchBody returns the decoded text of the message's text/* leaf parts
-// (transfer encoding removed, converted to UTF-8, HTML tags stripped),
-// capped at 2 MiB, for SEARCH BODY and TEXT (RFC 9051 §6.4.4). It is kept
-// only by Parse: an unmarshalled Message returns "".
+// (transfer encoding removed, converted to UTF-8, HTML tags stripped) and
+// the headers of enclosed messages (as SearchHeader formats them), in
+// order, one part per line, capped at 2 MiB, for SEARCH BODY and TEXT
+// (RFC 9051 §6.4.4). It is kept only by Parse: an unmarshalled Message
+// returns "".
 func (m *Message) SearchBody() string { return m.searchBody }
 
 // FindPart resolves a section part path (RFC 9051 §6.4.5) to a part: the

@@ -229,6 +229,10 @@ func (p *parser) parsePart(part *Part, depth int, digestChild, isMessage, inMess
 	applyMIME(part, fields, digestChild)
 	if isMessage {
 		part.Envelope = buildEnvelope(fields)
+		if depth > 0 {
+			// An enclosed message's header is body text of the outer one.
+			p.addSearchText(searchFields(fields))
+		}
 	}
 	attachment := part.Disposition != nil && strings.EqualFold(*part.Disposition, "attachment")
 	canNest := depth < maxDepth && p.nparts < maxParts

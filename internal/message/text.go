@@ -24,6 +24,14 @@ func (p *parser) addText(part *Part, raw []byte, previewOK bool) {
 	if isHTML {
 		s = stripHTML(s)
 	}
+	p.addSearchText(s)
+	if previewOK && p.msg.Preview == "" && (isHTML || strings.EqualFold(part.Subtype, "plain")) {
+		p.msg.Preview = makePreview(s)
+	}
+}
+
+// addSearchText appends s to the search text, on a new line, up to the cap.
+func (p *parser) addSearchText(s string) {
 	if p.search.Len() > 0 && p.search.Len() < maxSearchBytes {
 		p.search.WriteByte('\n')
 	}
@@ -32,9 +40,6 @@ func (p *parser) addText(part *Part, raw []byte, previewOK bool) {
 			s = s[:room]
 		}
 		p.search.WriteString(s)
-	}
-	if previewOK && p.msg.Preview == "" && (isHTML || strings.EqualFold(part.Subtype, "plain")) {
-		p.msg.Preview = makePreview(s)
 	}
 }
 

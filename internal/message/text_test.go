@@ -36,12 +36,12 @@ inner text
 `)
 	m := mustParse(t, msg)
 	body := m.SearchBody()
-	for _, want := range []string{"Café", "&", "crème", "été plain", "inner text"} {
+	for _, want := range []string{"Café", "&", "crème", "été plain", "inner text", "Subject: inner"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("search body %q lacks %q", body, want)
 		}
 	}
-	for _, not := range []string{"color", "hidden", "<p>", "imagedata", "Subject"} {
+	for _, not := range []string{"color", "hidden", "<p>", "imagedata", "Subject: s"} {
 		if strings.Contains(body, not) {
 			t.Errorf("search body %q has %q", body, not)
 		}

@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -109,6 +110,7 @@ func Start(t testing.TB, users map[string]string) *Server {
 	s.cmd = exec.Command(Binary, "-F", "-c", filepath.Join(dir, "dovecot.conf"))
 	s.cmd.Stdout = &out
 	s.cmd.Stderr = &out
+	s.cmd.SysProcAttr = sysProcAttr()
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start dovecot: %v", err)
 	}
@@ -136,7 +138,7 @@ func (s *Server) stop() {
 	default:
 	}
 	// The master shuts its children down on SIGTERM.
-	_ = s.cmd.Process.Signal(os.Interrupt)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
 	case <-time.After(10 * time.Second):

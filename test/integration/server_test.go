@@ -97,6 +97,7 @@ func startPetrel(t testing.TB) (addr, tlsAddr, user, pass string) {
 	stderr := &syncBuffer{}
 	cmd := exec.Command(suite.petrel, "serve", "--data", dir, "--imap", addr, "--imaps", tlsAddr)
 	cmd.Env = petrelEnv()
+	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stdout = stderr
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
