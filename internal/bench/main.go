@@ -40,7 +40,7 @@ type Options struct {
 	Rounds       int           // idle-fanout rounds
 	Timeout      time.Duration // per command
 	Paths        []string      // read-files: globs of files or directories
-	Settle       time.Duration // idle-memory: wait before the baseline RSS
+	Settle       time.Duration // idle-memory: sampling window of each point
 }
 
 // Limits on the flags, so that a typo cannot start a runaway run.
@@ -124,7 +124,7 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback target")
 	fs.IntVar(&o.Rounds, "rounds", 5, "idle-fanout: APPEND rounds")
 	fs.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "per-command timeout")
-	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "idle-memory: wait after the warm-up logins before reading the baseline RSS (125s lets a Go server's forced GC run)")
+	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "idle-memory: memory sampling `window` at each point, minimum kept (125s lets a Go server's forced GC run)")
 	var paths string
 	fs.StringVar(&paths, "path", "", "read-files: comma-separated `globs` of files or directories to read")
 	if err := fs.Parse(args); err != nil {

@@ -142,18 +142,26 @@ func (s *session) cmdList(cmd *imap.Command) error {
 	return nil
 }
 
-// mailboxInfo looks one mailbox up by name.
-func (s *session) mailboxInfo(name string) (*store.MailboxInfo, error) {
+// mailboxInfo looks one mailbox up by name and says whether it has
+// children.
+func (s *session) mailboxInfo(name string) (*store.MailboxInfo, bool, error) {
 	mboxes, err := s.acct.Mailboxes(s.ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	var info *store.MailboxInfo
+	children := false
 	for i := range mboxes {
 		if mboxes[i].Name == name {
-			return &mboxes[i], nil
+			info = &mboxes[i]
+		} else if strings.HasPrefix(mboxes[i].Name, name+"/") {
+			children = true
 		}
 	}
-	return nil, store.ErrNoMailbox
+	if info == nil {
+		return nil, false, store.ErrNoMailbox
+	}
+	return info, children, nil
 }
 
 // writeList writes the LIST response for an existing mailbox.

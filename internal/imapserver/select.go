@@ -70,8 +70,8 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 	s.untagged("OK [UIDNEXT " + strconv.FormatUint(uint64(uidNext), 10) + "] Predicted next UID")
 	if s.rev2 {
 		// RFC 9051 §6.3.2: a LIST response with the mailbox name.
-		if info, err := s.mailboxInfo(args.Mailbox); err == nil {
-			s.writeList("LIST", info, false, listOptions{children: true, specialUse: true})
+		if info, children, err := s.mailboxInfo(args.Mailbox); err == nil {
+			s.writeList("LIST", info, children, listOptions{children: true, specialUse: true})
 		}
 	}
 	if sel.readOnly {
