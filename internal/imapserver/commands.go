@@ -130,7 +130,11 @@ func (s *session) cmdEnable(cmd *imap.Command) error {
 		switch strings.ToUpper(c) {
 		case "IMAP4REV2":
 			if !s.rev2 {
+				// RFC 9051 §5.1: from now on mailbox names are UTF-8,
+				// not modified UTF-7, in both directions.
 				s.rev2 = true
+				s.dec.SetUTF8(true)
+				s.enc.SetUTF8(true)
 				enabled = append(enabled, "IMAP4rev2")
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 
 	"petrel.dev/petrel/internal/imap"
 )
@@ -39,7 +40,8 @@ func NewDecoder(r *bufio.Reader, cont func(text string) error, lim Limits) *Deco
 // SetLimits replaces the limits from the next read on.
 func (d *Decoder) SetLimits(lim Limits) { d.lim = lim }
 
-// SetUTF8 turns UTF8=ACCEPT mode on or off (RFC 6855 §3): mailbox names are
+// SetUTF8 turns UTF-8 mailbox names on or off (IMAP4rev2, RFC 9051 §5.1;
+// UTF8=ACCEPT, RFC 6855 §3): mailbox names are
 // then UTF-8 rather than modified UTF-7.
 func (d *Decoder) SetUTF8(on bool) { d.utf8 = on }
 
@@ -268,7 +270,9 @@ func (d *Decoder) mailboxText(ok func(byte) bool, what string) (string, error) {
 		if !validUTF8(raw) {
 			return "", bad("%s is not valid UTF-8", what)
 		}
-		return raw, nil
+		// RFC 9051 §5.1: names are Net-Unicode; a denormalised name is
+		// converted to NFC here, so every command sees the same name.
+		return norm.NFC.String(raw), nil
 	}
 	name, err := DecodeMUTF7(raw)
 	if err != nil {

@@ -20,7 +20,8 @@ type Encoder struct {
 // NewEncoder returns an encoder writing to w.
 func NewEncoder(w *bufio.Writer) *Encoder { return &Encoder{w: w} }
 
-// SetUTF8 turns UTF8=ACCEPT mode on or off (RFC 6855 §3): mailbox names are
+// SetUTF8 turns UTF-8 mailbox names on or off (IMAP4rev2, RFC 9051 §5.1;
+// UTF8=ACCEPT, RFC 6855 §3): mailbox names are
 // then written as UTF-8 and strings may carry UTF-8 in quoted form.
 func (e *Encoder) SetUTF8(on bool) { e.utf8 = on }
 
