@@ -207,17 +207,6 @@ func (c *tconn) mustOK(tag, cmd string) []string {
 	return untagged
 }
 
-// noMore asserts nothing arrives within d.
-func (c *tconn) noMore(d time.Duration) {
-	c.t.Helper()
-	c.c.SetReadDeadline(time.Now().Add(d))
-	line, err := c.r.ReadString('\n')
-	if err == nil || line != "" {
-		c.t.Fatalf("unexpected %q", line)
-	}
-	c.r = bufio.NewReader(c.c)
-}
-
 // appendMsg appends msg with a synchronising literal.
 func (c *tconn) appendMsg(tag, mailbox, flags, msg string) string {
 	c.t.Helper()
