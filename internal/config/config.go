@@ -28,6 +28,7 @@ type Config struct {
 	Timeouts Timeouts `toml:"timeouts"`
 	Log      Log      `toml:"log"`
 	Auth     Auth     `toml:"auth"`
+	LMTP     LMTP     `toml:"lmtp"`
 }
 
 // Listen holds the listening addresses, as host:port; an empty string
@@ -35,6 +36,35 @@ type Config struct {
 type Listen struct {
 	IMAP  string `toml:"imap"`  // cleartext with STARTTLS (RFC 9051 §6.2.1)
 	IMAPS string `toml:"imaps"` // implicit TLS (RFC 8314 §3.3)
+	// LMTP is the local delivery listener (RFC 2033): host:port, or a
+	// unix socket path that starts with "/" or "unix:".
+	LMTP string `toml:"lmtp"`
+}
+
+// LMTPUnixPath returns the socket path of a unix-socket LMTP address, and
+// whether addr is one.
+func LMTPUnixPath(addr string) (string, bool) {
+	if p, ok := strings.CutPrefix(addr, "unix:"); ok {
+		return p, true
+	}
+	return addr, strings.HasPrefix(addr, "/")
+}
+
+// LMTP configures local delivery over LMTP (see internal/lmtp).
+type LMTP struct {
+	// Domains are the domains whose addresses are local; empty accepts
+	// any domain for the local part of an existing user.
+	Domains []string `toml:"domains"`
+	// DetailDelimiter separates user and detail ("alice+lists"); the
+	// detail names a mailbox to deliver to. "" disables details.
+	DetailDelimiter string `toml:"detail_delimiter"`
+	// MaxRecipients caps RCPT commands per transaction.
+	MaxRecipients int `toml:"max_recipients"`
+	// MaxConnections caps concurrent LMTP connections.
+	MaxConnections int `toml:"max_connections"`
+	// Timeout is how long the server waits for each command or chunk of
+	// data from the client.
+	Timeout Duration `toml:"timeout"`
 }
 
 // TLS locates the server certificate. When Cert and Key are both empty, a
@@ -88,7 +118,7 @@ const MinIdle = 30 * time.Minute
 func Default() Config {
 	return Config{
 		DataDir: "./petrel-data",
-		Listen:  Listen{IMAP: "127.0.0.1:1143", IMAPS: "127.0.0.1:1993"},
+		Listen:  Listen{IMAP: "127.0.0.1:1143", IMAPS: "127.0.0.1:1993", LMTP: "127.0.0.1:2424"},
 		Limits: Limits{
 			AppendLimit:      64 << 20,
 			MaxLine:          64 << 10,
@@ -105,6 +135,12 @@ func Default() Config {
 			MaxFailureDelay: Duration{15 * time.Second},
 			CacheTTL:        Duration{time.Hour},
 			CacheSize:       10000,
+		},
+		LMTP: LMTP{
+			DetailDelimiter: "+",
+			MaxRecipients:   100,
+			MaxConnections:  100,
+			Timeout:         Duration{5 * time.Minute},
 		},
 	}
 }
@@ -142,6 +178,9 @@ func Load(path string) (Config, error) {
 	if len(c.TLS.Hosts) == 0 {
 		c.TLS.Hosts = nil // "hosts = []" is the default
 	}
+	if len(c.LMTP.Domains) == 0 {
+		c.LMTP.Domains = nil // "domains = []" is the default
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -163,6 +202,35 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(l.addr); err != nil {
 			bad("%s: %v", l.key, err)
 		}
+	}
+	if p, unix := LMTPUnixPath(c.Listen.LMTP); unix {
+		if p == "" || len(p) > 104 {
+			bad("listen.lmtp: unix socket path %q is empty or longer than 104 bytes", p)
+		}
+	} else if c.Listen.LMTP != "" {
+		if _, _, err := net.SplitHostPort(c.Listen.LMTP); err != nil {
+			bad("listen.lmtp: %v", err)
+		}
+	}
+	if len(c.LMTP.Domains) > 1000 {
+		bad("lmtp.domains has more than 1000 entries")
+	}
+	for _, d := range c.LMTP.Domains {
+		if d == "" || len(d) > 253 || strings.ContainsAny(d, " @/:*") {
+			bad("lmtp.domains: invalid domain %q", d)
+		}
+	}
+	if len(c.LMTP.DetailDelimiter) > 1 || c.LMTP.DetailDelimiter == "@" {
+		bad("lmtp.detail_delimiter %q must be one character other than @, or empty", c.LMTP.DetailDelimiter)
+	}
+	if c.LMTP.MaxRecipients < 1 || c.LMTP.MaxRecipients > 10000 {
+		bad("lmtp.max_recipients %d is outside 1..10000", c.LMTP.MaxRecipients)
+	}
+	if c.LMTP.MaxConnections < 1 {
+		bad("lmtp.max_connections must be at least 1")
+	}
+	if c.LMTP.Timeout.Duration < time.Second {
+		bad("lmtp.timeout %v is below 1s", c.LMTP.Timeout)
 	}
 	if c.Listen.IMAP == "" && c.Listen.IMAPS == "" {
 		bad("listen: both imap and imaps are disabled")
