@@ -27,7 +27,7 @@ const (
 	maxLiteral = 256 << 20 // bytes of one literal
 )
 
-// errStatus is returned for a tagged NO or BAD (or BYE).
+// statusError is a tagged NO or BAD, or an unexpected BYE.
 type statusError struct {
 	cmd, status, text string
 }

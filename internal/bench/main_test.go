@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestCheckTarget(t *testing.T) {
@@ -116,46 +114,5 @@ func TestMainUsage(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "idle-fanout") {
 		t.Errorf("help lacks the scenarios: %q", errOut.String())
-	}
-}
-
-func TestEchoCeiling(t *testing.T) {
-	var out, errOut bytes.Buffer
-	code := Main(context.Background(), []string{"--scenario", "echo-ceiling", "--duration", "200ms", "--clients", "2"}, &out, &errOut)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	if !strings.Contains(out.String(), "ROUNDTRIP") {
-		t.Errorf("output %q", out.String())
-	}
-}
-
-func TestRecorderResult(t *testing.T) {
-	r := NewRecorder()
-	for i := 1; i <= 100; i++ {
-		r.Done("FETCH", time.Duration(i)*time.Millisecond, 1000, nil)
-	}
-	for i := range 5 {
-		r.Done("FETCH", 0, 0, errors.New("NO boom "+string(rune('a'+i))))
-	}
-	r.Set("kb_per_session", 12.5)
-	res := r.Result(2 * time.Second)
-	if len(res.Commands) != 1 {
-		t.Fatalf("commands %+v", res.Commands)
-	}
-	c := res.Commands[0]
-	if c.Ops != 100 || c.Errors != 5 || c.OpsPerSec != 50 || len(c.ErrorText) != maxErrorTexts || c.Bytes != 100000 || c.MBPerSec != 0.05 {
-		t.Errorf("result %+v", c)
-	}
-	if c.P50us < 49500 || c.P50us > 50500 || c.MaxUs != 100000 {
-		t.Errorf("p50 %v max %v", c.P50us, c.MaxUs)
-	}
-	if r.Errors() != 5 {
-		t.Errorf("Errors = %d", r.Errors())
-	}
-	var table bytes.Buffer
-	if err := res.WriteTable(&table); err != nil || !strings.Contains(table.String(), "kb_per_session: 12.5") ||
-		!strings.Contains(table.String(), "error FETCH: NO boom a") {
-		t.Errorf("table %q %v", table.String(), err)
 	}
 }

@@ -44,6 +44,9 @@ format = "json"
 level = "DEBUG"
 [auth]
 cache_ttl = "0s"
+[lmtp]
+domains = ["example.org", "example.net"]
+detail_delimiter = ""
 `)
 	got, err := Load(p)
 	if err != nil {
@@ -51,12 +54,14 @@ cache_ttl = "0s"
 	}
 	want := Default()
 	want.DataDir = "/var/lib/petrel"
-	want.Listen = Listen{IMAP: "", IMAPS: "[::]:993"}
+	want.Listen = Listen{IMAP: "", IMAPS: "[::]:993", LMTP: Default().Listen.LMTP}
 	want.Limits.AppendLimit = 1 << 30
 	want.Limits.MaxLine = 128 << 10
 	want.Timeouts.Idle.Duration = 45 * time.Minute
 	want.Log = Log{Level: "DEBUG", Format: "json"}
 	want.Auth.CacheTTL.Duration = 0
+	want.LMTP.Domains = []string{"example.org", "example.net"}
+	want.LMTP.DetailDelimiter = ""
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Load:\n got %+v\nwant %+v", got, want)
 	}
@@ -83,6 +88,12 @@ func TestLoadErrors(t *testing.T) {
 		{"bad level", "[log]\nlevel = \"loud\"\n", []string{"log.level"}},
 		{"bad format", "[log]\nformat = \"xml\"\n", []string{"log.format"}},
 		{"delays", "[auth]\nfailure_delay = \"20s\"\nmax_failure_delay = \"1s\"\n", []string{"failure_delay"}},
+		{"bad lmtp address", "[listen]\nlmtp = \"2424\"\n", []string{"listen.lmtp"}},
+		{"long lmtp socket", "[listen]\nlmtp = \"unix:/" + strings.Repeat("x", 200) + "\"\n", []string{"listen.lmtp"}},
+		{"bad domain", "[lmtp]\ndomains = [\"a@b\"]\n", []string{"lmtp.domains"}},
+		{"bad delimiter", "[lmtp]\ndetail_delimiter = \"++\"\n", []string{"lmtp.detail_delimiter"}},
+		{"no recipients", "[lmtp]\nmax_recipients = 0\n", []string{"lmtp.max_recipients"}},
+		{"short lmtp timeout", "[lmtp]\ntimeout = \"10ms\"\n", []string{"lmtp.timeout"}},
 		{"two problems", "data_dir = \"\"\n[log]\nformat = \"xml\"\n", []string{"data_dir", "; log.format"}},
 	}
 	for _, tt := range tests {
@@ -156,5 +167,34 @@ func TestSlogLevel(t *testing.T) {
 	}
 	if _, err := (Log{Level: "trace"}).SlogLevel(); err == nil {
 		t.Error("SlogLevel(trace) succeeded")
+	}
+}
+
+func TestLMTPUnixPath(t *testing.T) {
+	tests := []struct {
+		addr, path string
+		unix       bool
+	}{
+		{"127.0.0.1:2424", "127.0.0.1:2424", false},
+		{"/run/petrel/lmtp", "/run/petrel/lmtp", true},
+		{"unix:/run/petrel/lmtp", "/run/petrel/lmtp", true},
+		{"unix:rel/sock", "rel/sock", true},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		p, unix := LMTPUnixPath(tt.addr)
+		if p != tt.path || unix != tt.unix {
+			t.Errorf("LMTPUnixPath(%q) = %q, %v; want %q, %v", tt.addr, p, unix, tt.path, tt.unix)
+		}
+	}
+}
+
+func TestLMTPDisabledAndSocket(t *testing.T) {
+	for _, addr := range []string{"", "unix:/run/petrel/lmtp", "/tmp/lmtp.sock", "[::1]:24"} {
+		c := Default()
+		c.Listen.LMTP = addr
+		if err := c.Validate(); err != nil {
+			t.Errorf("listen.lmtp = %q: %v", addr, err)
+		}
 	}
 }

@@ -78,7 +78,7 @@ func (s *session) capabilities() string {
 		caps = append(caps, "SASL-IR")
 	}
 	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
-		"MOVE", "CHILDREN", "LITERAL+", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
 		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
 	return strings.Join(caps, " ")
@@ -128,6 +128,11 @@ func (s *session) cmdEnable(cmd *imap.Command) error {
 	var enabled []string
 	for _, c := range args.Caps {
 		switch strings.ToUpper(c) {
+		case "CONDSTORE":
+			if !s.condstore {
+				s.enableCondstore()
+				enabled = append(enabled, "CONDSTORE")
+			}
 		case "IMAP4REV2":
 			if !s.rev2 {
 				// RFC 9051 §5.1: from now on mailbox names are UTF-8,
@@ -145,6 +150,19 @@ func (s *session) cmdEnable(cmd *imap.Command) error {
 	}
 	s.untagged(line)
 	return nil
+}
+
+// enableCondstore makes the session CONDSTORE-aware. RFC 7162 §3.1: the
+// first enabling command with a mailbox selected reports its
+// HIGHESTMODSEQ.
+func (s *session) enableCondstore() {
+	if s.condstore {
+		return
+	}
+	s.condstore = true
+	if s.sel != nil {
+		s.untagged("OK [HIGHESTMODSEQ " + strconv.FormatUint(s.sel.box.highestModSeqNow(), 10) + "] Highest")
+	}
 }
 
 // cmdNamespace implements RFC 9051 §6.3.10: one personal namespace.

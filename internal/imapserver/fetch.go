@@ -22,8 +22,12 @@ const fetchChunk = 256
 // kept at delivery; only body sections read the message file.
 func (s *session) cmdFetch(cmd *imap.Command) error {
 	args := cmd.Args.(*imap.FetchArgs)
-	if len(args.Modifiers) > 0 {
-		return respBad("", "FETCH modifiers are not supported")
+	changedSince, hasChangedSince := uint64(0), false
+	for name, v := range args.Modifiers {
+		if name != "CHANGEDSINCE" {
+			return respBad("", "Unsupported FETCH modifier "+name)
+		}
+		changedSince, hasChangedSince = v, true
 	}
 	if err := s.badSeqSet(args.Set, cmd.UID); err != nil {
 		return err
@@ -31,11 +35,13 @@ func (s *session) cmdFetch(cmd *imap.Command) error {
 	atts := args.Atts
 	var want store.Want
 	setSeen := false
-	hasUID := false
+	hasUID, hasModSeq := false, false
 	for _, a := range atts {
 		switch a.Kind {
 		case imap.FetchUID:
 			hasUID = true
+		case imap.FetchModSeq:
+			hasModSeq = true
 		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size:
 		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize:
 			want |= store.WantStructure
@@ -51,6 +57,14 @@ func (s *session) cmdFetch(cmd *imap.Command) error {
 	if cmd.UID && !hasUID {
 		// RFC 9051 §6.4.9: UID FETCH always returns UID.
 		atts = append([]imap.FetchAtt{{Kind: imap.FetchUID}}, atts...)
+	}
+	if hasChangedSince && !hasModSeq {
+		// RFC 7162 §3.1.4.1: CHANGEDSINCE implies the MODSEQ item.
+		atts = append(atts, imap.FetchAtt{Kind: imap.FetchModSeq})
+		hasModSeq = true
+	}
+	if hasModSeq {
+		s.enableCondstore()
 	}
 	seqs := s.resolve(args.Set, cmd.UID)
 	sel := s.sel
@@ -84,7 +98,7 @@ func (s *session) cmdFetch(cmd *imap.Command) error {
 		}
 		for _, m := range sel.box.metas(uids) {
 			seq := sel.seqOf(m.UID)
-			if seq == 0 {
+			if seq == 0 || (hasChangedSince && m.ModSeq <= changedSince) {
 				continue
 			}
 			md := data[m.UID]
@@ -143,7 +157,7 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 	}
 	e := s.enc
 	e.Raw("* ").Number(seq).Raw(" FETCH (")
-	wroteFlags := false
+	wroteFlags, wroteModSeq := false, false
 	for i, a := range atts {
 		if i > 0 {
 			e.SP()
@@ -156,6 +170,9 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			wroteFlags = true
 		case imap.FetchInternalDate:
 			e.Raw("INTERNALDATE ").DateTime(m.InternalDate)
+		case imap.FetchModSeq:
+			e.Raw("MODSEQ (").Number64(f.currentModSeq(flagsChanged)).Raw(")")
+			wroteModSeq = true
 		case imap.FetchRFC822Size:
 			e.Raw("RFC822.SIZE ").Raw(strconv.FormatInt(m.Size, 10))
 		case imap.FetchEnvelope:
@@ -208,6 +225,11 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 		// RFC 9051 §6.4.5: a FETCH that sets \Seen reports the new flags.
 		e.Raw(" FLAGS ").Flags(s.flagsWithRecent(m.UID, f.currentFlags(true)))
 	}
+	if flagsChanged && s.condstore && !wroteModSeq {
+		// RFC 7162 §3.1: a CONDSTORE-aware client learns every flag
+		// change's MODSEQ.
+		e.Raw(" MODSEQ (").Number64(f.currentModSeq(true)).Raw(")")
+	}
 	e.Raw(")").CRLF()
 	return e.Err()
 }
@@ -221,6 +243,16 @@ func (f *fetchMessage) currentFlags(changed bool) []string {
 		}
 	}
 	return f.meta.Flags
+}
+
+// currentModSeq is like currentFlags for the MODSEQ.
+func (f *fetchMessage) currentModSeq(changed bool) uint64 {
+	if changed {
+		if m, ok := f.s.sel.box.meta(f.meta.UID); ok {
+			return m.ModSeq
+		}
+	}
+	return f.meta.ModSeq
 }
 
 func (f *fetchMessage) decodedSize(p *message.Part) int64 {

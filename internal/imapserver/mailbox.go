@@ -105,6 +105,11 @@ func (s *session) cmdStatus(cmd *imap.Command) error {
 	if err := checkStatusItems(args.Items); err != nil {
 		return err
 	}
+	for _, it := range args.Items {
+		if it == "HIGHESTMODSEQ" {
+			s.enableCondstore() // RFC 7162 §3.1.7
+		}
+	}
 	st, err := s.acct.Status(s.ctx, name)
 	if err != nil {
 		return storeError(err, "NONEXISTENT")
@@ -117,7 +122,7 @@ func (s *session) cmdStatus(cmd *imap.Command) error {
 func checkStatusItems(items []imap.StatusItem) error {
 	for _, it := range items {
 		switch it {
-		case "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT":
+		case "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ":
 		default:
 			return respBad("", "Unsupported STATUS item "+string(it))
 		}
@@ -145,6 +150,8 @@ func (s *session) writeStatusResponse(name string, items []imap.StatusItem, st s
 			s.enc.Number(st.Deleted)
 		case "SIZE":
 			s.enc.Raw(strconv.FormatInt(st.Size, 10))
+		case "HIGHESTMODSEQ":
+			s.enc.Number64(max(st.HighestModSeq, 1))
 		case "RECENT":
 			// \Recent belongs to the session that first sees a message;
 			// STATUS from another session sees none (RFC 3501 §6.3.10).

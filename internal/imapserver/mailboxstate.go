@@ -209,6 +209,14 @@ func (b *sharedBox) indexLocked(uid uint32) (int, bool) {
 	return i, i < len(b.msgs) && b.msgs[i].UID == uid
 }
 
+// highestModSeqNow returns the mailbox's HIGHESTMODSEQ, at least 1
+// (mod-sequences are positive, RFC 7162 §3.1).
+func (b *sharedBox) highestModSeqNow() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return max(b.highestModSeq, 1)
+}
+
 // meta returns the current metadata of uid.
 func (b *sharedBox) meta(uid uint32) (store.MessageMeta, bool) {
 	b.mu.Lock()

@@ -22,6 +22,10 @@ func (s *session) cmdSearch(cmd *imap.Command) error {
 		return respNo("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset "+args.Charset)
 	}
 	sel := s.sel
+	withModSeq := usesModSeq(args.Key)
+	if withModSeq {
+		s.enableCondstore() // RFC 7162 §3.1.5
+	}
 	env := &search.Env{
 		Msgs:  s.searchView(),
 		Saved: s.saved,
@@ -49,6 +53,14 @@ func (s *session) cmdSearch(cmd *imap.Command) error {
 			nums[i] = sel.uids[q-1]
 		}
 	}
+	// RFC 7162 §3.1.6: a search with MODSEQ reports the highest
+	// mod-sequence of the matching messages.
+	var highest uint64
+	if withModSeq {
+		for _, q := range seqs {
+			highest = max(highest, env.Msgs[q-1].ModSeq)
+		}
+	}
 	ret := args.Return
 	if ret.Save {
 		s.saved = savedResult(ret, seqs, sel.uids)
@@ -57,6 +69,9 @@ func (s *session) cmdSearch(cmd *imap.Command) error {
 		s.enc.Raw("* SEARCH")
 		for _, n := range nums {
 			s.enc.SP().Number(n)
+		}
+		if highest > 0 {
+			s.enc.Raw(" (MODSEQ ").Number64(highest).Raw(")")
 		}
 		s.enc.CRLF()
 		return nil
@@ -84,6 +99,9 @@ func (s *session) cmdSearch(cmd *imap.Command) error {
 	}
 	if ret.Count {
 		s.enc.Raw(" COUNT ").Raw(strconv.Itoa(len(nums)))
+	}
+	if highest > 0 {
+		s.enc.Raw(" MODSEQ ").Number64(highest) // RFC 7162 §3.1.10
 	}
 	s.enc.CRLF()
 	return nil
@@ -132,9 +150,23 @@ func (s *session) searchView() []search.Msg {
 			msgs[i].Flags = m.Flags
 			msgs[i].InternalDate = m.InternalDate
 			msgs[i].Size = m.Size
+			msgs[i].ModSeq = m.ModSeq
 		}
 		msgs[i].Recent = sel.recent[u]
 	}
 	b.mu.Unlock()
 	return msgs
+}
+
+// usesModSeq reports whether a search program has a MODSEQ key.
+func usesModSeq(k imap.SearchKey) bool {
+	if k.Op == imap.SearchModSeq {
+		return true
+	}
+	for _, sub := range k.Sub {
+		if usesModSeq(sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -11,8 +11,15 @@ import (
 // cmdSelect implements SELECT and EXAMINE (RFC 9051 §6.3.2, §6.3.3).
 func (s *session) cmdSelect(cmd *imap.Command) error {
 	args := cmd.Args.(*imap.SelectArgs)
-	if len(args.Params) > 0 {
-		return respBad("", "Unsupported SELECT parameter "+args.Params[0])
+	for _, p := range args.Params {
+		switch p {
+		case "CONDSTORE":
+			// RFC 7162 §3.1.8: an enabling command; HIGHESTMODSEQ comes
+			// with this SELECT's responses.
+			s.condstore = true
+		default:
+			return respBad("", "Unsupported SELECT parameter "+p)
+		}
 	}
 	if s.sel != nil {
 		s.unselect()
@@ -50,7 +57,7 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 	sel.cursor = b.logBase + uint64(len(b.log))
 	keywords := append([]string(nil), b.keywords...)
 	sel.keywordsSent = len(keywords)
-	uidValidity, uidNext := b.uidValidity, b.uidNext
+	uidValidity, uidNext, highestModSeq := b.uidValidity, b.uidNext, max(b.highestModSeq, 1)
 	b.sessions[s] = sel
 	b.mu.Unlock()
 
@@ -68,6 +75,9 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 	}
 	s.untagged("OK [UIDVALIDITY " + strconv.FormatUint(uint64(uidValidity), 10) + "] UIDs valid")
 	s.untagged("OK [UIDNEXT " + strconv.FormatUint(uint64(uidNext), 10) + "] Predicted next UID")
+	if s.condstore {
+		s.untagged("OK [HIGHESTMODSEQ " + strconv.FormatUint(highestModSeq, 10) + "] Highest")
+	}
 	if s.rev2 {
 		// RFC 9051 §6.3.2: a LIST response with the mailbox name.
 		if info, children, err := s.mailboxInfo(args.Mailbox); err == nil {

@@ -172,8 +172,9 @@ func (s *session) flushUpdates(allowExpunge bool) {
 	}
 	existsChanged := false
 	type flagUpdate struct {
-		uid   uint32
-		flags []string
+		uid    uint32
+		flags  []string
+		modseq uint64
 	}
 	var flagUpdates []flagUpdate
 	flagIndex := map[uint32]int{}
@@ -195,10 +196,11 @@ func (s *session) flushUpdates(allowExpunge bool) {
 			for _, m := range ev.Messages {
 				if i, ok := flagIndex[m.UID]; ok {
 					flagUpdates[i].flags = m.Flags
+					flagUpdates[i].modseq = m.ModSeq
 					continue
 				}
 				flagIndex[m.UID] = len(flagUpdates)
-				flagUpdates = append(flagUpdates, flagUpdate{m.UID, m.Flags})
+				flagUpdates = append(flagUpdates, flagUpdate{m.UID, m.Flags, m.ModSeq})
 			}
 		}
 	}
@@ -236,7 +238,11 @@ func (s *session) flushUpdates(allowExpunge bool) {
 			continue
 		}
 		s.enc.Raw("* ").Number(seq).Raw(" FETCH (UID ").Number(fu.uid).Raw(" FLAGS ")
-		s.enc.Flags(s.flagsWithRecent(fu.uid, fu.flags)).Raw(")").CRLF()
+		s.enc.Flags(s.flagsWithRecent(fu.uid, fu.flags))
+		if s.condstore {
+			s.enc.Raw(" MODSEQ (").Number64(fu.modseq).Raw(")")
+		}
+		s.enc.Raw(")").CRLF()
 	}
 }
 

@@ -57,8 +57,11 @@ type session struct {
 	acct  store.Account
 	ctx   context.Context // carries the session's origin for store changes
 	rev2  bool            // ENABLE IMAP4rev2 (RFC 9051 §6.3.1)
-	sel   *selected
-	saved []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
+	// condstore: the client is CONDSTORE-aware (RFC 7162 §3.1): untagged
+	// FETCH responses carry MODSEQ and SELECT reports HIGHESTMODSEQ.
+	condstore bool
+	sel       *selected
+	saved     []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
 
 	wake    chan struct{} // signalled when a selected mailbox changes
 	closing atomic.Bool   // server shutdown requested

@@ -36,11 +36,17 @@ func canonicalFlags(flags []string) []string {
 	return out
 }
 
-// cmdStore implements STORE and UID STORE (RFC 9051 §6.4.6, §6.4.9).
+// cmdStore implements STORE and UID STORE (RFC 9051 §6.4.6, §6.4.9) with
+// CONDSTORE's UNCHANGEDSINCE modifier (RFC 7162 §3.1.3).
 func (s *session) cmdStore(cmd *imap.Command) error {
 	args := cmd.Args.(*imap.StoreArgs)
-	if len(args.Modifiers) > 0 {
-		return respBad("", "STORE modifiers are not supported")
+	unchangedSince := store.Unconditional
+	conditional := false
+	for name, v := range args.Modifiers {
+		if name != "UNCHANGEDSINCE" {
+			return respBad("", "Unsupported STORE modifier "+name)
+		}
+		unchangedSince, conditional = v, true
 	}
 	if err := s.badSeqSet(args.Set, cmd.UID); err != nil {
 		return err
@@ -50,6 +56,9 @@ func (s *session) cmdStore(cmd *imap.Command) error {
 	}
 	if s.sel.readOnly {
 		return respNo("READ-ONLY", "Mailbox is read-only")
+	}
+	if conditional {
+		s.enableCondstore()
 	}
 	seqs := s.resolve(args.Set, cmd.UID)
 	if len(seqs) == 0 {
@@ -66,25 +75,53 @@ func (s *session) cmdStore(cmd *imap.Command) error {
 	case imap.StoreRemove:
 		mode = store.FlagsRemove
 	}
-	if _, err := s.sel.mbox.StoreFlags(s.ctx, uids, mode, canonicalFlags(args.Flags)); err != nil {
+	_, modified, err := s.sel.mbox.StoreFlagsIf(s.ctx, uids, mode, canonicalFlags(args.Flags), unchangedSince)
+	if err != nil {
 		return storeError(err, "NONEXISTENT")
 	}
 	// New keywords first, so the FETCH responses use announced flags.
 	s.flushUpdates(cmd.UID)
-	if args.Silent {
-		return nil
+	failed := make(map[uint32]bool, len(modified))
+	for _, u := range modified {
+		failed[u] = true
 	}
-	// RFC 9051 §6.4.6: an untagged FETCH with the new flags of each message.
+	// RFC 9051 §6.4.6: an untagged FETCH with the new flags of each
+	// message, unless .SILENT. RFC 7162 §3.1.3: with UNCHANGEDSINCE, each
+	// stored message's new MODSEQ is sent even with .SILENT, and the
+	// current state of those that failed the test is sent too (its
+	// Example 6), so the client need not ask.
 	for _, m := range s.sel.box.metas(uids) {
 		seq := s.sel.seqOf(m.UID)
-		if seq == 0 {
+		if seq == 0 || (args.Silent && !conditional) {
 			continue
 		}
+		withFlags := !args.Silent || failed[m.UID]
 		s.enc.Raw("* ").Number(seq).Raw(" FETCH (")
+		sep := ""
 		if cmd.UID {
-			s.enc.Raw("UID ").Number(m.UID).SP()
+			s.enc.Raw("UID ").Number(m.UID)
+			sep = " "
 		}
-		s.enc.Raw("FLAGS ").Flags(s.flagsWithRecent(m.UID, m.Flags)).Raw(")").CRLF()
+		if withFlags {
+			s.enc.Raw(sep).Raw("FLAGS ").Flags(s.flagsWithRecent(m.UID, m.Flags))
+			sep = " "
+		}
+		if s.condstore {
+			s.enc.Raw(sep).Raw("MODSEQ (").Number64(m.ModSeq).Raw(")")
+		}
+		s.enc.Raw(")").CRLF()
 	}
-	return nil
+	if len(modified) == 0 {
+		return nil
+	}
+	set := modified
+	if !cmd.UID {
+		set = make([]uint32, 0, len(modified))
+		for _, u := range modified {
+			if q := s.sel.seqOf(u); q > 0 {
+				set = append(set, q)
+			}
+		}
+	}
+	return respOK("MODIFIED "+imap.SeqSetFromNums(set).String(), "Conditional STORE failed")
 }

@@ -26,6 +26,7 @@ const (
 	kRecent              // rev1 \Recent
 	kDate                // internal date, day granularity
 	kLarger              // RFC822.SIZE > num
+	kModSeq              // MODSEQ >= num (RFC 7162 §3.1.5)
 	kSmaller             // RFC822.SIZE < num
 	kHeader              // header field contains needle
 	kSent                // Date: header, day granularity
@@ -164,7 +165,7 @@ func (c *compiler) compile(key imap.SearchKey, neg bool, depth int) (*node, erro
 		}
 		return &node{kind: kText, neg: neg, needles: []string{key.Str}, header: key.Op == imap.SearchText}, nil
 	case imap.SearchModSeq:
-		return nil, errorf(ErrUnsupportedKey, "MODSEQ")
+		return &node{kind: kModSeq, neg: neg, num: key.Num}, nil
 	}
 	return nil, errorf(ErrBadKey, "unknown operator %d", key.Op)
 }
@@ -261,7 +262,7 @@ func cost(n *node) int {
 		return 0
 	case kSeq, kUID, kSaved:
 		return 1
-	case kFlag, kRecent, kLarger, kSmaller:
+	case kFlag, kRecent, kLarger, kSmaller, kModSeq:
 		return 2
 	case kDate:
 		return 3

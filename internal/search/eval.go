@@ -195,6 +195,13 @@ func (e *evaluator) leaf(n *node, mask, dst bitset) {
 				dst.set(i)
 			}
 		})
+	case kModSeq:
+		// RFC 7162 §3.1.5: messages whose mod-sequence is at least num.
+		mask.each(func(i int) {
+			if msgs[i].ModSeq >= uint64(n.num) {
+				dst.set(i)
+			}
+		})
 	case kDate:
 		loc := e.env.Loc
 		mask.each(func(i int) {

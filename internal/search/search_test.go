@@ -52,11 +52,11 @@ func newFixture() *fixture {
 	}
 	f.env = &Env{
 		Msgs: []Msg{
-			{UID: 3, Flags: []string{`\Seen`}, InternalDate: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), Size: 100},
+			{UID: 3, Flags: []string{`\Seen`}, InternalDate: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), Size: 100, ModSeq: 7},
 			{UID: 5, Flags: []string{`\Answered`, `\seen`, `$Label1`}, Recent: true,
-				InternalDate: time.Date(2024, 1, 1, 23, 30, 0, 0, zone("EST", -5)), Size: 200},
+				InternalDate: time.Date(2024, 1, 1, 23, 30, 0, 0, zone("EST", -5)), Size: 200, ModSeq: 9},
 			{UID: 7, Flags: []string{`\Flagged`, `\Deleted`}, Recent: true,
-				InternalDate: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Size: 300},
+				InternalDate: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Size: 300, ModSeq: 3},
 			{UID: 8, Flags: []string{`\Draft`, `Work`},
 				InternalDate: time.Date(2024, 1, 3, 12, 0, 0, 0, zone("LINT", 14)), Size: 400},
 			{UID: 100, InternalDate: time.Date(2023, 12, 31, 23, 59, 59, 0, time.UTC), Size: 50},
@@ -149,6 +149,8 @@ func TestEvalKeys(t *testing.T) {
 		{"not new", not(k(imap.SearchNew)), []uint32{1, 2, 4, 5}},
 		{"old", k(imap.SearchOld), []uint32{1, 4, 5}},
 		{"not old", not(k(imap.SearchOld)), []uint32{2, 3}},
+		{"modseq", kn(imap.SearchModSeq, 7), []uint32{1, 2}},
+		{"not modseq", not(kn(imap.SearchModSeq, 4)), []uint32{3, 4, 5}},
 
 		// Internal dates, each in its own zone.
 		{"before jan 1", kd(imap.SearchBefore, 2024, 1, 1), []uint32{5}},
@@ -352,8 +354,6 @@ func TestEvalErrors(t *testing.T) {
 		key  imap.SearchKey
 		want error
 	}{
-		{"modseq", kn(imap.SearchModSeq, 5), ErrUnsupportedKey},
-		{"modseq nested", or(k(imap.SearchSeen), not(kn(imap.SearchModSeq, 5))), ErrUnsupportedKey},
 		{"or one operand", imap.SearchKey{Op: imap.SearchOr, Sub: []imap.SearchKey{k(imap.SearchSeen)}}, ErrBadKey},
 		{"not no operand", imap.SearchKey{Op: imap.SearchNot}, ErrBadKey},
 		{"unknown op", imap.SearchKey{Op: 9999}, ErrBadKey},

@@ -194,6 +194,11 @@ type Mailbox interface {
 	// StoreFlags changes flags of the given messages; each message whose
 	// flags really change gets a new MODSEQ and is returned.
 	StoreFlags(ctx context.Context, uids []uint32, mode FlagMode, flags []string) ([]MessageMeta, error)
+	// StoreFlagsIf is StoreFlags with the UNCHANGEDSINCE test of RFC 7162
+	// §3.1.3, done in the same transaction: a message whose MODSEQ is
+	// greater than unchangedSince is left alone and its UID returned in
+	// modified. Unconditional disables the test.
+	StoreFlagsIf(ctx context.Context, uids []uint32, mode FlagMode, flags []string, unchangedSince uint64) (changed []MessageMeta, modified []uint32, err error)
 	// Expunge removes those of uids that have \Deleted, and returns them.
 	Expunge(ctx context.Context, uids []uint32) ([]uint32, error)
 	// Copy copies messages (sharing their files) to dest, keeping flags
@@ -207,6 +212,10 @@ type Mailbox interface {
 	// are searched too (SEARCH TEXT); otherwise the body only (SEARCH BODY).
 	SearchText(ctx context.Context, uids []uint32, needles []string, header bool) ([]uint32, error)
 }
+
+// Unconditional is the unchangedSince of a StoreFlagsIf without a test.
+// MODSEQ values are 63-bit (RFC 7162 §3.1), so none exceeds it.
+const Unconditional = ^uint64(0)
 
 // FlagMode is how StoreFlags applies flags.
 type FlagMode int

@@ -12,15 +12,23 @@ import (
 // StoreFlags changes the flags of uids; messages whose flags really change
 // get this transaction's MODSEQ and are returned (RFC 7162 §3.2).
 func (mb *Mailbox) StoreFlags(ctx context.Context, uids []uint32, mode store.FlagMode, flags []string) ([]store.MessageMeta, error) {
+	changed, _, err := mb.StoreFlagsIf(ctx, uids, mode, flags, store.Unconditional)
+	return changed, err
+}
+
+// StoreFlagsIf is StoreFlags with RFC 7162's UNCHANGEDSINCE test, checked
+// inside the write transaction.
+func (mb *Mailbox) StoreFlagsIf(ctx context.Context, uids []uint32, mode store.FlagMode, flags []string, unchangedSince uint64) ([]store.MessageMeta, []uint32, error) {
 	if err := checkFlags(flags); err != nil {
-		return nil, fmt.Errorf("store flags: %w", err)
+		return nil, nil, fmt.Errorf("store flags: %w", err)
 	}
 	if mode != store.FlagsReplace && mode != store.FlagsAdd && mode != store.FlagsRemove {
-		return nil, fmt.Errorf("store flags: bad mode %d", mode)
+		return nil, nil, fmt.Errorf("store flags: bad mode %d", mode)
 	}
 	var changed []store.MessageMeta
+	var modified []uint32
 	err := mb.ac.update(ctx, func(w *wtx) error {
-		changed = nil
+		changed, modified = nil, nil
 		m, err := mboxByID(ctx, w.tx, mb.id)
 		if err != nil {
 			return err
@@ -44,6 +52,10 @@ func (mb *Mailbox) StoreFlags(ctx context.Context, uids []uint32, mode store.Fla
 			if err != nil {
 				rows.Close()
 				return err
+			}
+			if mm.ModSeq > unchangedSince {
+				modified = append(modified, mm.UID)
+				continue
 			}
 			if nf, ok := applyFlags(mm.Flags, mode, given); ok {
 				mm.Flags = nf
@@ -81,9 +93,9 @@ func (mb *Mailbox) StoreFlags(ctx context.Context, uids []uint32, mode store.Fla
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store flags in mailbox %d: %w", mb.id, err)
+		return nil, nil, fmt.Errorf("store flags in mailbox %d: %w", mb.id, err)
 	}
-	return changed, nil
+	return changed, modified, nil
 }
 
 // Expunge removes those of uids that have \Deleted now (checked inside

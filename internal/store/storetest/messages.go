@@ -448,3 +448,49 @@ func testSearchText(t *testing.T, open Opener) {
 		}
 	}
 }
+
+// testUnchangedSince checks StoreFlagsIf's UNCHANGEDSINCE test (RFC 7162
+// §3.1.3): messages changed after the given MODSEQ are left alone and
+// reported; 0 fails for every message.
+func testUnchangedSince(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	for range 3 {
+		appendMsg(t, a, "INBOX", testMessage("u", "b"))
+	}
+	mb := mailbox(t, a, "INBOX")
+	before := snapshot(t, mb).HighestModSeq
+	_, err := mb.StoreFlags(ctx, []uint32{2}, store.FlagsAdd, []string{`\Seen`})
+	must(t, "store", err)
+
+	changed, modified, err := mb.StoreFlagsIf(ctx, []uint32{1, 2, 3}, store.FlagsAdd, []string{`\Flagged`}, before)
+	must(t, "store if", err)
+	if len(modified) != 1 || modified[0] != 2 {
+		t.Fatalf("modified %v, want [2]", modified)
+	}
+	if len(changed) != 2 || changed[0].UID != 1 || changed[1].UID != 3 {
+		t.Fatalf("changed %+v, want UIDs 1 and 3", changed)
+	}
+	s := snapshot(t, mb)
+	if hasFlagFold(s.Messages[1].Flags, `\Flagged`) {
+		t.Fatalf("message 2 changed despite failing the test: %v", s.Messages[1].Flags)
+	}
+	_, modified, err = mb.StoreFlagsIf(ctx, []uint32{1, 2, 3}, store.FlagsAdd, []string{"$x"}, 0)
+	must(t, "store if 0", err)
+	if len(modified) != 3 {
+		t.Fatalf("UNCHANGEDSINCE 0 modified %v, want all three", modified)
+	}
+	if after := snapshot(t, mb); after.HighestModSeq != s.HighestModSeq {
+		t.Fatalf("a STORE that changed nothing moved HIGHESTMODSEQ %d → %d", s.HighestModSeq, after.HighestModSeq)
+	}
+}
+
+func hasFlagFold(flags []string, f string) bool {
+	for _, x := range flags {
+		if strings.EqualFold(x, f) {
+			return true
+		}
+	}
+	return false
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"AppendFetch", testAppendFetch},
 		{"AppendLimits", testAppendLimits},
 		{"Flags", testFlags},
+		{"UnchangedSince", testUnchangedSince},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},

@@ -1,0 +1,143 @@
+package lmtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"petrel.dev/petrel/internal/store"
+)
+
+// Replies of RFC 2033 §4.2 per recipient, with RFC 3463 enhanced codes.
+var (
+	errUnknownUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+	errTooBig      = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
+	errOverQuota   = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full"}
+	errTempFail    = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary storage failure, try again later"}
+	errNoSender    = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL FROM first"}
+)
+
+// replyFor maps a delivery or lookup error to its SMTP reply.
+func replyFor(err error) *smtp.SMTPError {
+	var se *smtp.SMTPError
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.Is(err, ErrUnknownRecipient), errors.Is(err, store.ErrNoUser):
+		return errUnknownUser
+	case errors.Is(err, store.ErrTooBig):
+		return errTooBig
+	case errors.Is(err, store.ErrOverQuota):
+		return errOverQuota
+	}
+	return errTempFail
+}
+
+// session is one LMTP connection's transaction state. go-smtp calls its
+// methods from the connection's goroutine only.
+type session struct {
+	s       *Server
+	log     *slog.Logger
+	from    string
+	hasMail bool
+	rcpts   []Recipient
+}
+
+var _ smtp.LMTPSession = (*session)(nil)
+
+// Reset discards the transaction (RSET, or after DATA).
+func (ss *session) Reset() {
+	ss.from, ss.hasMail, ss.rcpts = "", false, nil
+}
+
+// Logout ends the session.
+func (ss *session) Logout() error { return nil }
+
+// Mail starts a transaction. RFC 1870 §6.1: a SIZE larger than the limit
+// is refused with 552 at once.
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	if opts != nil && ss.s.opts.MaxMessageSize > 0 && opts.Size > ss.s.opts.MaxMessageSize {
+		return errTooBig
+	}
+	ss.from, ss.hasMail, ss.rcpts = from, true, nil
+	return nil
+}
+
+// Rcpt resolves a recipient; RFC 2033 §4.2 lets an unknown one be refused
+// here, so the DATA replies only cover accepted recipients.
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !ss.hasMail {
+		return errNoSender
+	}
+	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.opts.Timeout)
+	defer cancel()
+	rc, err := ss.s.resolver.Resolve(ctx, to)
+	if err != nil {
+		r := replyFor(err)
+		if r == errTempFail {
+			ss.log.Error("lmtp recipient lookup failed", "rcpt", to, "err", err)
+		}
+		return r
+	}
+	ss.rcpts = append(ss.rcpts, rc)
+	return nil
+}
+
+// Data is the plain SMTP variant; go-smtp calls LMTPData in LMTP mode.
+func (ss *session) Data(r io.Reader) error {
+	return ss.LMTPData(r, nil)
+}
+
+// LMTPData spools the message to an unlinked temporary file, then
+// appends it once per recipient, with that recipient's Delivered-To,
+// and reports each outcome in order (RFC 2033 §4.2). A 250 is given only
+// after Append returned, that is, after the message was fsynced and
+// committed for that recipient.
+func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	start := time.Now()
+	f, size, err := spool(ss.s.opts.TempDir, r, ss.s.opts.MaxMessageSize)
+	if err != nil {
+		if !errors.Is(err, smtp.ErrDataTooLarge) {
+			ss.log.Warn("lmtp data not received", "from", ss.from, "err", err)
+		}
+		return replyFor(err)
+	}
+	defer f.Close()
+	for _, rc := range ss.rcpts {
+		err := ss.deliver(rc, f, size, start)
+		if status != nil {
+			if err != nil {
+				status.SetStatus(rc.Address, replyFor(err))
+			} else {
+				status.SetStatus(rc.Address, nil)
+			}
+		} else if err != nil {
+			return replyFor(err)
+		}
+	}
+	return nil
+}
+
+// deliver stores one recipient's copy and logs it.
+func (ss *session) deliver(rc Recipient, f *os.File, size int64, start time.Time) error {
+	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.opts.Timeout)
+	defer cancel()
+	d, err := Deliver(ctx, ss.s.opts.Store, rc.User, rc.Detail, true, Header(ss.from, rc.Address), f, size)
+	if err != nil {
+		lvl := slog.LevelError
+		if r := replyFor(err); r.Code/100 == 5 {
+			lvl = slog.LevelInfo
+		}
+		ss.log.Log(ctx, lvl, "lmtp delivery failed", "from", ss.from, "rcpt", rc.Address, "user", rc.User, "err", err)
+		return fmt.Errorf("deliver to %s: %w", rc.Address, err)
+	}
+	ss.log.Info("delivered", "from", ss.from, "rcpt", rc.Address, "user", rc.User,
+		"mailbox", d.Mailbox, "uid", d.Result.UID, "size", d.Size, "ms", time.Since(start).Milliseconds())
+	return nil
+}
