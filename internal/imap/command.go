@@ -44,6 +44,20 @@ type EnableArgs struct{ Caps []string }
 type SelectArgs struct {
 	Mailbox MailboxName
 	Params  []string
+	QResync *QResyncParams // the QRESYNC parameter's value, when given
+}
+
+// QResyncParams is the value of SELECT/EXAMINE's QRESYNC parameter
+// (RFC 7162 §3.2.5): "(" uidvalidity SP mod-sequence [SP known-uids]
+// [SP "(" known-sequence-set SP known-uid-set ")"] ")".
+type QResyncParams struct {
+	UIDValidity uint32
+	ModSeq      uint64
+	KnownUIDs   *SeqSet // nil when absent
+	// SeqMatch: the client's sequence numbers and the UIDs it believes
+	// they have, for servers that prune expunged UIDs.
+	SeqMatch                bool
+	KnownSeqs, KnownSeqUIDs SeqSet
 }
 
 // MailboxArgs for CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE.

@@ -78,7 +78,7 @@ func (s *session) capabilities() string {
 		caps = append(caps, "SASL-IR")
 	}
 	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
-		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
 		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
 	return strings.Join(caps, " ")
@@ -132,6 +132,13 @@ func (s *session) cmdEnable(cmd *imap.Command) error {
 			if !s.condstore {
 				s.enableCondstore()
 				enabled = append(enabled, "CONDSTORE")
+			}
+		case "QRESYNC":
+			// RFC 7162 §3.2.3: QRESYNC implies CONDSTORE.
+			if !s.qresync {
+				s.qresync = true
+				s.enableCondstore()
+				enabled = append(enabled, "QRESYNC")
 			}
 		case "IMAP4REV2":
 			if !s.rev2 {

@@ -22,15 +22,47 @@ const fetchChunk = 256
 // kept at delivery; only body sections read the message file.
 func (s *session) cmdFetch(cmd *imap.Command) error {
 	args := cmd.Args.(*imap.FetchArgs)
+	if _, ok := args.Modifiers["VANISHED"]; ok {
+		// RFC 7162 §3.2.6: only in UID FETCH, with CHANGEDSINCE, after
+		// ENABLE QRESYNC.
+		since, ok := args.Modifiers["CHANGEDSINCE"]
+		switch {
+		case !s.qresync:
+			return respBad("", "VANISHED without ENABLE QRESYNC")
+		case !cmd.UID:
+			return respBad("", "VANISHED is only valid in UID FETCH")
+		case !ok:
+			return respBad("", "VANISHED needs CHANGEDSINCE")
+		}
+		atts := args.Atts
+		if !hasAtt(atts, imap.FetchUID) {
+			atts = append([]imap.FetchAtt{{Kind: imap.FetchUID}}, atts...)
+		}
+		return s.resync(args.Set, since, atts)
+	}
+	if err := s.badSeqSet(args.Set, cmd.UID); err != nil {
+		return err
+	}
+	return s.fetch(args, cmd.UID)
+}
+
+func hasAtt(atts []imap.FetchAtt, k imap.FetchKind) bool {
+	for _, a := range atts {
+		if a.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// fetch runs a FETCH (uid: UID FETCH) whose arguments have been checked.
+func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 	changedSince, hasChangedSince := uint64(0), false
 	for name, v := range args.Modifiers {
 		if name != "CHANGEDSINCE" {
 			return respBad("", "Unsupported FETCH modifier "+name)
 		}
 		changedSince, hasChangedSince = v, true
-	}
-	if err := s.badSeqSet(args.Set, cmd.UID); err != nil {
-		return err
 	}
 	atts := args.Atts
 	var want store.Want
@@ -54,7 +86,7 @@ func (s *session) cmdFetch(cmd *imap.Command) error {
 			return respBad("", "Unsupported FETCH item")
 		}
 	}
-	if cmd.UID && !hasUID {
+	if uid && !hasUID {
 		// RFC 9051 §6.4.9: UID FETCH always returns UID.
 		atts = append([]imap.FetchAtt{{Kind: imap.FetchUID}}, atts...)
 	}
@@ -66,7 +98,7 @@ func (s *session) cmdFetch(cmd *imap.Command) error {
 	if hasModSeq {
 		s.enableCondstore()
 	}
-	seqs := s.resolve(args.Set, cmd.UID)
+	seqs := s.resolve(args.Set, uid)
 	sel := s.sel
 	for len(seqs) > 0 {
 		n := min(len(seqs), fetchChunk)

@@ -217,6 +217,13 @@ func (b *sharedBox) highestModSeqNow() uint64 {
 	return max(b.highestModSeq, 1)
 }
 
+// uidNextNow returns the mailbox's UIDNEXT.
+func (b *sharedBox) uidNextNow() uint32 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.uidNext
+}
+
 // meta returns the current metadata of uid.
 func (b *sharedBox) meta(uid uint32) (store.MessageMeta, bool) {
 	b.mu.Lock()

@@ -17,13 +17,18 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 			// RFC 7162 §3.1.8: an enabling command; HIGHESTMODSEQ comes
 			// with this SELECT's responses.
 			s.condstore = true
+		case "QRESYNC":
+			if !s.qresync {
+				return respBad("", "QRESYNC parameter without ENABLE QRESYNC")
+			}
 		default:
 			return respBad("", "Unsupported SELECT parameter "+p)
 		}
 	}
 	if s.sel != nil {
 		s.unselect()
-		if s.rev2 {
+		if s.rev2 || s.qresync {
+			// RFC 9051 §6.3.2, RFC 7162 §3.2.11.
 			s.untagged("OK [CLOSED] Previous mailbox is now closed")
 		}
 	}
@@ -82,6 +87,20 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 		// RFC 9051 §6.3.2: a LIST response with the mailbox name.
 		if info, children, err := s.mailboxInfo(args.Mailbox); err == nil {
 			s.writeList("LIST", info, children, listOptions{children: true, specialUse: true})
+		}
+	}
+	if q := args.QResync; q != nil && q.UIDValidity == uidValidity {
+		// RFC 7162 §3.2.5.1: as "UID FETCH known-uids (FLAGS)
+		// (CHANGEDSINCE modseq VANISHED)". The expunge record is complete,
+		// so the seq-match data is not needed.
+		known := imap.SeqSet{Ranges: []imap.SeqRange{{Start: 1, Stop: max(uidNext-1, 1)}}}
+		if q.KnownUIDs != nil {
+			known = *q.KnownUIDs
+		}
+		if uidNext > 1 || q.KnownUIDs != nil {
+			if err := s.resync(known, q.ModSeq, []imap.FetchAtt{{Kind: imap.FetchUID}, {Kind: imap.FetchFlags}, {Kind: imap.FetchModSeq}}); err != nil {
+				return err
+			}
 		}
 	}
 	if sel.readOnly {

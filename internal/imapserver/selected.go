@@ -204,6 +204,28 @@ func (s *session) flushUpdates(allowExpunge bool) {
 			}
 		}
 	}
+	if allowExpunge && len(sel.pendingExpunge) > 0 && s.qresync {
+		// RFC 7162 §3.2.10.2: one VANISHED instead of EXPUNGEs.
+		gone := make(map[uint32]bool, len(sel.pendingExpunge))
+		for _, u := range sel.pendingExpunge {
+			gone[u] = true
+		}
+		var vanished []uint32
+		kept := sel.uids[:0]
+		for _, u := range sel.uids {
+			if gone[u] {
+				vanished = append(vanished, u)
+				delete(sel.recent, u)
+				continue
+			}
+			kept = append(kept, u)
+		}
+		sel.uids = kept
+		sel.pendingExpunge = nil
+		if len(vanished) > 0 {
+			s.untagged("VANISHED " + imap.SeqSetFromNums(vanished).String())
+		}
+	}
 	if allowExpunge && len(sel.pendingExpunge) > 0 {
 		// One pass over the view: each EXPUNGE names the sequence number
 		// as it is after the previous ones (RFC 9051 §7.4.1).

@@ -60,8 +60,11 @@ type session struct {
 	// condstore: the client is CONDSTORE-aware (RFC 7162 §3.1): untagged
 	// FETCH responses carry MODSEQ and SELECT reports HIGHESTMODSEQ.
 	condstore bool
-	sel       *selected
-	saved     []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
+	// qresync: ENABLE QRESYNC was given (RFC 7162 §3.2.3): expunges are
+	// reported as VANISHED and SELECT accepts the QRESYNC parameter.
+	qresync bool
+	sel     *selected
+	saved   []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
 
 	wake    chan struct{} // signalled when a selected mailbox changes
 	closing atomic.Bool   // server shutdown requested

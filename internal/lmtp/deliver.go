@@ -20,10 +20,15 @@ func Header(from, rcpt string) []byte {
 	var b bytes.Buffer
 	b.WriteString("Return-Path: <")
 	b.WriteString(clean(from))
-	b.WriteString(">\r\nDelivered-To: ")
-	b.WriteString(clean(rcpt))
-	b.WriteString("\r\n")
+	b.WriteString(">\r\n")
+	b.Write(DeliveredTo(rcpt))
 	return b.Bytes()
+}
+
+// DeliveredTo returns the "Delivered-To: rcpt" field alone, for a
+// delivery without a known envelope sender.
+func DeliveredTo(rcpt string) []byte {
+	return []byte("Delivered-To: " + clean(rcpt) + "\r\n")
 }
 
 func clean(s string) string {

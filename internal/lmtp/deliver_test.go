@@ -72,7 +72,7 @@ func TestDeliver(t *testing.T) {
 
 func TestSpool(t *testing.T) {
 	dir := t.TempDir()
-	f, n, err := spool(dir, strings.NewReader("hello"), 5)
+	f, n, err := Spool(dir, strings.NewReader("hello"), 5)
 	if err != nil || n != 5 {
 		t.Fatalf("spool = %d, %v", n, err)
 	}
@@ -81,13 +81,13 @@ func TestSpool(t *testing.T) {
 	if string(b) != "hello" {
 		t.Errorf("spooled %q", b)
 	}
-	if _, _, err := spool(dir, strings.NewReader("hello!"), 5); replyFor(err).Code != 552 {
+	if _, _, err := Spool(dir, strings.NewReader("hello!"), 5); replyFor(err).Code != 552 {
 		t.Errorf("spool over the limit: %v", err)
 	}
-	if _, _, err := spool(dir, io.MultiReader(strings.NewReader("x"), errReader{}), 0); err == nil {
+	if _, _, err := Spool(dir, io.MultiReader(strings.NewReader("x"), errReader{}), 0); err == nil {
 		t.Error("spool of a failing reader succeeded")
 	}
-	if _, _, err := spool(dir+"/missing", strings.NewReader("x"), 0); err == nil {
+	if _, _, err := Spool(dir+"/missing", strings.NewReader("x"), 0); err == nil {
 		t.Error("spool into a missing directory succeeded")
 	}
 	// Files are unlinked at once: nothing stays behind.

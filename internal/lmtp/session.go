@@ -101,7 +101,7 @@ func (ss *session) Data(r io.Reader) error {
 // committed for that recipient.
 func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	start := time.Now()
-	f, size, err := spool(ss.s.opts.TempDir, r, ss.s.opts.MaxMessageSize)
+	f, size, err := Spool(ss.s.opts.TempDir, r, ss.s.opts.MaxMessageSize)
 	if err != nil {
 		if !errors.Is(err, smtp.ErrDataTooLarge) {
 			ss.log.Warn("lmtp data not received", "from", ss.from, "err", err)

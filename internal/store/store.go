@@ -201,6 +201,10 @@ type Mailbox interface {
 	StoreFlagsIf(ctx context.Context, uids []uint32, mode FlagMode, flags []string, unchangedSince uint64) (changed []MessageMeta, modified []uint32, err error)
 	// Expunge removes those of uids that have \Deleted, and returns them.
 	Expunge(ctx context.Context, uids []uint32) ([]uint32, error)
+	// Vanished returns the UIDs expunged with a MODSEQ above since,
+	// ascending (QRESYNC, RFC 7162 §3.2.5.1). A backend that prunes this
+	// record must return a superset, never miss a UID.
+	Vanished(ctx context.Context, since uint64) ([]uint32, error)
 	// Copy copies messages (sharing their files) to dest, keeping flags
 	// and internal dates.
 	Copy(ctx context.Context, uids []uint32, dest string) (CopyResult, error)

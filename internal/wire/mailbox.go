@@ -29,8 +29,83 @@ func parseSelect(d *Decoder, c *imap.Command) error {
 	}
 	return d.paramList("SELECT parameter", func(name string) error {
 		args.Params = append(args.Params, name)
+		if name == "QRESYNC" {
+			q, err := d.qresyncParams()
+			args.QResync = q
+			return err
+		}
 		return d.optParamValue()
 	})
+}
+
+// qresyncParams reads the value of the QRESYNC select parameter, RFC 7162
+// §3.2.5 and §7: SP "(" uidvalidity SP mod-sequence-value [SP known-uids]
+// [SP seq-match-data] ")", seq-match-data = "(" known-sequence-set SP
+// known-uid-set ")".
+func (d *Decoder) qresyncParams() (*imap.QResyncParams, error) {
+	if err := d.sp(); err != nil {
+		return nil, err
+	}
+	if err := d.expect('(', "QRESYNC parameters"); err != nil {
+		return nil, err
+	}
+	q := &imap.QResyncParams{}
+	var err error
+	if q.UIDValidity, err = d.number("UIDVALIDITY"); err != nil {
+		return nil, err
+	}
+	if q.UIDValidity == 0 {
+		return nil, bad("UIDVALIDITY must be positive")
+	}
+	if err := d.sp(); err != nil {
+		return nil, err
+	}
+	// mod-sequence-value is 1*DIGIT up to 2^63-1 (RFC 7162 §7).
+	if q.ModSeq, err = d.number64("mod-sequence", 1<<63-1); err != nil {
+		return nil, err
+	}
+	for {
+		ch, err := d.peek()
+		if err != nil {
+			return nil, err
+		}
+		if ch == ')' {
+			return q, d.consume()
+		}
+		if err := d.sp(); err != nil {
+			return nil, err
+		}
+		if ch, err = d.peek(); err != nil {
+			return nil, err
+		}
+		switch {
+		case ch == '(' && !q.SeqMatch:
+			if err := d.consume(); err != nil {
+				return nil, err
+			}
+			if q.KnownSeqs, err = d.seqSet(); err != nil {
+				return nil, err
+			}
+			if err := d.sp(); err != nil {
+				return nil, err
+			}
+			if q.KnownSeqUIDs, err = d.seqSet(); err != nil {
+				return nil, err
+			}
+			if err := d.expect(')', "end of seq-match-data"); err != nil {
+				return nil, err
+			}
+			q.SeqMatch = true
+		case ch != '(' && q.KnownUIDs == nil && !q.SeqMatch:
+			set, err := d.seqSet()
+			if err != nil {
+				return nil, err
+			}
+			q.KnownUIDs = &set
+		default:
+			return nil, bad("malformed QRESYNC parameters")
+		}
+	}
 }
 
 // paramList reads "(" [item *(SP item)] ")" where each item starts with an

@@ -494,3 +494,37 @@ func hasFlagFold(flags []string, f string) bool {
 	}
 	return false
 }
+
+// testVanished checks the record of expunged UIDs that QRESYNC needs
+// (RFC 7162 §3.2.5.1): every UID expunged after a MODSEQ, and no other.
+func testVanished(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	for range 4 {
+		appendMsg(t, a, "INBOX", testMessage("v", "b"))
+	}
+	mb := mailbox(t, a, "INBOX")
+	_, err := mb.StoreFlags(ctx, []uint32{1, 2, 3}, store.FlagsAdd, []string{`\Deleted`})
+	must(t, "store", err)
+	_, err = mb.Expunge(ctx, []uint32{2})
+	must(t, "expunge 2", err)
+	mid := snapshot(t, mb).HighestModSeq
+	_, err = mb.Expunge(ctx, []uint32{1, 3})
+	must(t, "expunge 1,3", err)
+	got, err := mb.Vanished(ctx, 0)
+	must(t, "vanished 0", err)
+	if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 3 {
+		t.Fatalf("Vanished(0) = %v, want [1 2 3]", got)
+	}
+	got, err = mb.Vanished(ctx, mid)
+	must(t, "vanished mid", err)
+	if len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Fatalf("Vanished(%d) = %v, want [1 3]", mid, got)
+	}
+	got, err = mb.Vanished(ctx, snapshot(t, mb).HighestModSeq)
+	must(t, "vanished now", err)
+	if len(got) != 0 {
+		t.Fatalf("Vanished(HIGHESTMODSEQ) = %v, want none", got)
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"AppendLimits", testAppendLimits},
 		{"Flags", testFlags},
 		{"UnchangedSince", testUnchangedSince},
+		{"Vanished", testVanished},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
