@@ -119,10 +119,13 @@ const (
 	SearchFrom
 	SearchTo
 	SearchSubject
-	SearchHeader // Field and Str
-	SearchBody   // Str
-	SearchText   // Str
-	SearchModSeq // Num (CONDSTORE; parsed, served once complete)
+	SearchHeader      // Field and Str
+	SearchBody        // Str
+	SearchText        // Str
+	SearchModSeq      // Num (CONDSTORE, RFC 7162 §3.1.5)
+	SearchSavedBefore // Date: save date (RFC 8514 §4.3)
+	SearchSavedOn
+	SearchSavedSince
 )
 
 // SearchKey is one node of a search program.

@@ -74,7 +74,7 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 			hasUID = true
 		case imap.FetchModSeq:
 			hasModSeq = true
-		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size:
+		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchSaveDate:
 		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize:
 			want |= store.WantStructure
 		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
@@ -202,6 +202,14 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			wroteFlags = true
 		case imap.FetchInternalDate:
 			e.Raw("INTERNALDATE ").DateTime(m.InternalDate)
+		case imap.FetchSaveDate:
+			// RFC 8514 §4.2.
+			e.Raw("SAVEDATE ")
+			if m.SaveDate.IsZero() {
+				e.Raw("NIL")
+			} else {
+				e.DateTime(m.SaveDate)
+			}
 		case imap.FetchModSeq:
 			e.Raw("MODSEQ (").Number64(f.currentModSeq(flagsChanged)).Raw(")")
 			wroteModSeq = true

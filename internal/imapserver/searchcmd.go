@@ -151,6 +151,7 @@ func (s *session) searchView() []search.Msg {
 			msgs[i].InternalDate = m.InternalDate
 			msgs[i].Size = m.Size
 			msgs[i].ModSeq = m.ModSeq
+			msgs[i].SaveDate = m.SaveDate
 		}
 		msgs[i].Recent = sel.recent[u]
 	}

@@ -16,21 +16,22 @@ const maxEvalDepth = 64
 type kind uint8
 
 const (
-	kConst   kind = iota // every message (with neg: none)
-	kAnd                 // all of subs
-	kOr                  // any of subs
-	kSeq                 // ranges of sequence numbers
-	kUID                 // ranges of UIDs
-	kSaved               // "$" (RFC 5182)
-	kFlag                // flag (system flag or keyword)
-	kRecent              // rev1 \Recent
-	kDate                // internal date, day granularity
-	kLarger              // RFC822.SIZE > num
-	kModSeq              // MODSEQ >= num (RFC 7162 §3.1.5)
-	kSmaller             // RFC822.SIZE < num
-	kHeader              // header field contains needle
-	kSent                // Date: header, day granularity
-	kText                // BODY / TEXT, via Env.Text
+	kConst    kind = iota // every message (with neg: none)
+	kAnd                  // all of subs
+	kOr                   // any of subs
+	kSeq                  // ranges of sequence numbers
+	kUID                  // ranges of UIDs
+	kSaved                // "$" (RFC 5182)
+	kFlag                 // flag (system flag or keyword)
+	kRecent               // rev1 \Recent
+	kDate                 // internal date, day granularity
+	kLarger               // RFC822.SIZE > num
+	kModSeq               // MODSEQ >= num (RFC 7162 §3.1.5)
+	kSaveDate             // save date (RFC 8514 §4.3) against day
+	kSmaller              // RFC822.SIZE < num
+	kHeader               // header field contains needle
+	kSent                 // Date: header, day granularity
+	kText                 // BODY / TEXT, via Env.Text
 )
 
 // cmpOp is the comparison of a date key.
@@ -148,6 +149,8 @@ func (c *compiler) compile(key imap.SearchKey, neg bool, depth int) (*node, erro
 		return leaf(kRecent)
 	case imap.SearchBefore, imap.SearchOn, imap.SearchSince:
 		return &node{kind: kDate, neg: neg, cmp: dateCmp(key.Op), day: keyDay(key.Date)}, nil
+	case imap.SearchSavedBefore, imap.SearchSavedOn, imap.SearchSavedSince:
+		return &node{kind: kSaveDate, neg: neg, cmp: dateCmp(key.Op), day: keyDay(key.Date)}, nil
 	case imap.SearchSentBefore, imap.SearchSentOn, imap.SearchSentSince:
 		return &node{kind: kSent, neg: neg, cmp: dateCmp(key.Op), day: keyDay(key.Date)}, nil
 	case imap.SearchLarger:
@@ -188,9 +191,9 @@ func headerNode(field, str string, neg bool) *node {
 // dateCmp maps a date key to its comparison.
 func dateCmp(op imap.SearchOp) cmpOp {
 	switch op {
-	case imap.SearchBefore, imap.SearchSentBefore:
+	case imap.SearchBefore, imap.SearchSentBefore, imap.SearchSavedBefore:
 		return cmpBefore
-	case imap.SearchOn, imap.SearchSentOn:
+	case imap.SearchOn, imap.SearchSentOn, imap.SearchSavedOn:
 		return cmpOn
 	}
 	return cmpSince
@@ -264,7 +267,7 @@ func cost(n *node) int {
 		return 1
 	case kFlag, kRecent, kLarger, kSmaller, kModSeq:
 		return 2
-	case kDate:
+	case kDate, kSaveDate:
 		return 3
 	case kHeader, kSent:
 		return 10

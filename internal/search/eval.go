@@ -202,6 +202,17 @@ func (e *evaluator) leaf(n *node, mask, dst bitset) {
 				dst.set(i)
 			}
 		})
+	case kSaveDate:
+		loc := e.env.Loc
+		mask.each(func(i int) {
+			d := msgs[i].SaveDate
+			if d.IsZero() {
+				d = msgs[i].InternalDate // RFC 8514 §4.3's fallback
+			}
+			if dayCmp(internalDay(d, loc), n.cmp, n.day) {
+				dst.set(i)
+			}
+		})
 	case kDate:
 		loc := e.env.Loc
 		mask.each(func(i int) {

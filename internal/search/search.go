@@ -86,8 +86,9 @@ type Msg struct {
 	Flags        []string // system flags and keywords, any case
 	Recent       bool     // rev1 \Recent for this session
 	InternalDate time.Time
-	Size         int64  // RFC822.SIZE
-	ModSeq       uint64 // CONDSTORE mod-sequence (RFC 7162)
+	Size         int64     // RFC822.SIZE
+	ModSeq       uint64    // CONDSTORE mod-sequence (RFC 7162)
+	SaveDate     time.Time // RFC 8514; zero: use InternalDate
 }
 
 // Env is the session's view of the selected mailbox and access to what

@@ -52,7 +52,7 @@ func newFixture() *fixture {
 	}
 	f.env = &Env{
 		Msgs: []Msg{
-			{UID: 3, Flags: []string{`\Seen`}, InternalDate: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), Size: 100, ModSeq: 7},
+			{UID: 3, Flags: []string{`\Seen`}, InternalDate: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), Size: 100, ModSeq: 7, SaveDate: time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC)},
 			{UID: 5, Flags: []string{`\Answered`, `\seen`, `$Label1`}, Recent: true,
 				InternalDate: time.Date(2024, 1, 1, 23, 30, 0, 0, zone("EST", -5)), Size: 200, ModSeq: 9},
 			{UID: 7, Flags: []string{`\Flagged`, `\Deleted`}, Recent: true,
@@ -150,6 +150,11 @@ func TestEvalKeys(t *testing.T) {
 		{"old", k(imap.SearchOld), []uint32{1, 4, 5}},
 		{"not old", not(k(imap.SearchOld)), []uint32{2, 3}},
 		{"modseq", kn(imap.SearchModSeq, 7), []uint32{1, 2}},
+		// Save dates (RFC 8514 §4.3); messages without one use the
+		// internal date.
+		{"savedon", kd(imap.SearchSavedOn, 2024, 2, 1), []uint32{1}},
+		{"savedsince feb", kd(imap.SearchSavedSince, 2024, 1, 3), []uint32{1, 4}},
+		{"savedbefore jan 2", kd(imap.SearchSavedBefore, 2024, 1, 2), []uint32{2, 5}},
 		{"not modseq", not(kn(imap.SearchModSeq, 4)), []uint32{3, 4, 5}},
 
 		// Internal dates, each in its own zone.

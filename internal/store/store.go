@@ -144,6 +144,9 @@ type MessageMeta struct {
 	ModSeq       uint64
 	InternalDate time.Time
 	Size         int64
+	// SaveDate is when the message was saved in this mailbox (RFC 8514
+	// §3): set by Append, Copy and Move, never copied from a source.
+	SaveDate time.Time
 }
 
 // Snapshot is a mailbox's whole state, read consistently at HighestModSeq.

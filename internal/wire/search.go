@@ -21,6 +21,8 @@ var searchFlagKeys = map[string]imap.SearchOp{
 	"UNANSWERED": imap.SearchUnanswered, "UNDELETED": imap.SearchUndeleted, "UNDRAFT": imap.SearchUndraft,
 	"UNFLAGGED": imap.SearchUnflagged, "UNSEEN": imap.SearchUnseen,
 	"NEW": imap.SearchNew, "OLD": imap.SearchOld, "RECENT": imap.SearchRecent,
+	// RFC 8514 §4.3: every mailbox supports the save date.
+	"SAVEDATESUPPORTED": imap.SearchAll,
 }
 
 // searchStringKeys take one astring.
@@ -33,6 +35,7 @@ var searchStringKeys = map[string]imap.SearchOp{
 var searchDateKeys = map[string]imap.SearchOp{
 	"BEFORE": imap.SearchBefore, "ON": imap.SearchOn, "SINCE": imap.SearchSince,
 	"SENTBEFORE": imap.SearchSentBefore, "SENTON": imap.SearchSentOn, "SENTSINCE": imap.SearchSentSince,
+	"SAVEDBEFORE": imap.SearchSavedBefore, "SAVEDON": imap.SearchSavedOn, "SAVEDSINCE": imap.SearchSavedSince,
 }
 
 func parseSearch(d *Decoder, c *imap.Command) error {

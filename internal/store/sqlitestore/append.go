@@ -104,7 +104,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		// another append might reuse.
 		installed = true
 		meta := store.MessageMeta{UID: m.uidNext, Flags: fl, ModSeq: modseq, InternalDate: date, Size: sf.size}
-		if err := w.insertMessage(m.id, fileID, meta); err != nil {
+		if err := w.insertMessage(m.id, fileID, &meta); err != nil {
 			return err
 		}
 		if _, err := w.tx.ExecContext(ctx, `UPDATE mailboxes SET uidnext = ? WHERE id = ?`, m.uidNext+1, m.id); err != nil {
@@ -118,13 +118,15 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 	return res, err
 }
 
-// insertMessage inserts one messages row.
-func (w *wtx) insertMessage(mailboxID, fileID int64, m store.MessageMeta) error {
+// insertMessage inserts one messages row, setting m.SaveDate to now
+// (RFC 8514 §3: a copy gets its own save date).
+func (w *wtx) insertMessage(mailboxID, fileID int64, m *store.MessageMeta) error {
+	m.SaveDate = time.Unix(time.Now().Unix(), 0).UTC()
 	_, offset := m.InternalDate.Zone()
 	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO messages(mailbox_id, uid, file_id, flags, seen, deleted,
 		internal_date, internal_tz, size, modseq, savedate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		mailboxID, m.UID, fileID, joinFlags(m.Flags), hasFlag(m.Flags, `\Seen`), hasFlag(m.Flags, `\Deleted`),
-		m.InternalDate.Unix(), offset, m.Size, m.ModSeq, time.Now().Unix())
+		m.InternalDate.Unix(), offset, m.Size, m.ModSeq, m.SaveDate.Unix())
 	return err
 }
 

@@ -70,10 +70,10 @@ func (z zones) date(unix int64, offset int) time.Time {
 	return time.Unix(unix, 0).In(loc)
 }
 
-const metaCols = `uid, flags, modseq, internal_date, internal_tz, size`
+const metaCols = `uid, flags, modseq, internal_date, internal_tz, size, savedate`
 
 // metaColsM is metaCols qualified for queries joining messages AS m.
-const metaColsM = `m.uid, m.flags, m.modseq, m.internal_date, m.internal_tz, m.size`
+const metaColsM = `m.uid, m.flags, m.modseq, m.internal_date, m.internal_tz, m.size, m.savedate`
 
 // scanMeta decodes metaCols.
 func scanMeta(rows *sql.Rows, z zones, intern map[string]string, extra ...any) (store.MessageMeta, error) {
@@ -81,12 +81,14 @@ func scanMeta(rows *sql.Rows, z zones, intern map[string]string, extra ...any) (
 	var flags string
 	var date int64
 	var tz int
-	dest := append([]any{&m.UID, &flags, &m.ModSeq, &date, &tz, &m.Size}, extra...)
+	var saved int64
+	dest := append([]any{&m.UID, &flags, &m.ModSeq, &date, &tz, &m.Size, &saved}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return m, err
 	}
 	m.Flags = splitFlags(flags, intern)
 	m.InternalDate = z.date(date, tz)
+	m.SaveDate = time.Unix(saved, 0).UTC()
 	return m, nil
 }
 

@@ -78,7 +78,7 @@ func BenchmarkSnapshot10k(b *testing.B) {
 	err = a.a.update(ctx, nil, func(w *wtx) error {
 		for i := 2; i <= 10000; i++ {
 			meta := store.MessageMeta{UID: uint32(i), Flags: []string{`\Seen`}, ModSeq: 2, InternalDate: time.Unix(1e9, 0), Size: 10}
-			if err := w.insertMessage(mb.ID(), 1, meta); err != nil {
+			if err := w.insertMessage(mb.ID(), 1, &meta); err != nil {
 				return err
 			}
 		}

@@ -251,7 +251,7 @@ func (w *wtx) copyMessages(src, dst mbox, uids []uint32, move bool) (store.CopyR
 		meta.UID = next
 		meta.ModSeq = modseq
 		next++
-		if err := w.insertMessage(dst.id, m.fileID, meta); err != nil {
+		if err := w.insertMessage(dst.id, m.fileID, &meta); err != nil {
 			return res, err
 		}
 		res.SrcUIDs = append(res.SrcUIDs, m.meta.UID)

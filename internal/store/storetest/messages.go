@@ -528,3 +528,26 @@ func testVanished(t *testing.T, open Opener) {
 		t.Fatalf("Vanished(HIGHESTMODSEQ) = %v, want none", got)
 	}
 }
+
+// testSaveDate checks RFC 8514 §3: Append and Copy set the save date to
+// the time of saving; the source keeps its own.
+func testSaveDate(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	before := time.Now().Add(-time.Second)
+	appendMsg(t, a, "INBOX", testMessage("s", "b"))
+	mb := mailbox(t, a, "INBOX")
+	src := snapshot(t, mb).Messages[0]
+	if src.SaveDate.Before(before) || src.SaveDate.After(time.Now().Add(time.Second)) {
+		t.Fatalf("save date %v, appended at about %v", src.SaveDate, before)
+	}
+	res, err := mb.Copy(e.ctx, []uint32{src.UID}, "Archive")
+	must(t, "copy", err)
+	dst := snapshot(t, mailbox(t, a, "Archive")).Messages[0]
+	if dst.UID != res.DestUIDs[0] || dst.SaveDate.Before(src.SaveDate) {
+		t.Fatalf("copy's save date %v before the source's %v", dst.SaveDate, src.SaveDate)
+	}
+	if again := snapshot(t, mb).Messages[0]; !again.SaveDate.Equal(src.SaveDate) {
+		t.Fatalf("source save date changed from %v to %v", src.SaveDate, again.SaveDate)
+	}
+}

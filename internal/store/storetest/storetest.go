@@ -48,6 +48,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Flags", testFlags},
 		{"UnchangedSince", testUnchangedSince},
 		{"Vanished", testVanished},
+		{"SaveDate", testSaveDate},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
