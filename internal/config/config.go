@@ -62,8 +62,8 @@ type LMTP struct {
 	MaxRecipients int `toml:"max_recipients"`
 	// MaxConnections caps concurrent LMTP connections.
 	MaxConnections int `toml:"max_connections"`
-	// Timeout is how long the server waits for each command or chunk of
-	// data from the client.
+	// Timeout bounds the wait for each command, and for the whole of
+	// DATA, from the client, and each store operation.
 	Timeout Duration `toml:"timeout"`
 }
 

@@ -126,6 +126,8 @@ const (
 	SearchSavedBefore // Date: save date (RFC 8514 §4.3)
 	SearchSavedOn
 	SearchSavedSince
+	SearchEmailID  // Str: an EMAILID (RFC 8474 §6)
+	SearchThreadID // Str: a THREADID
 )
 
 // SearchKey is one node of a search program.

@@ -78,7 +78,7 @@ func (s *session) capabilities() string {
 		caps = append(caps, "SASL-IR")
 	}
 	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
-		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
 		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
 	return strings.Join(caps, " ")

@@ -74,7 +74,8 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 			hasUID = true
 		case imap.FetchModSeq:
 			hasModSeq = true
-		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchSaveDate:
+		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchSaveDate,
+			imap.FetchEmailID, imap.FetchThreadID:
 		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize:
 			want |= store.WantStructure
 		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
@@ -202,6 +203,11 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			wroteFlags = true
 		case imap.FetchInternalDate:
 			e.Raw("INTERNALDATE ").DateTime(m.InternalDate)
+		case imap.FetchEmailID:
+			// RFC 8474 §5.3.
+			e.Raw("EMAILID (").Raw(imap.EmailID(m.EmailID)).Raw(")")
+		case imap.FetchThreadID:
+			e.Raw("THREADID (").Raw(imap.ThreadID(m.ThreadID)).Raw(")")
 		case imap.FetchSaveDate:
 			// RFC 8514 §4.2.
 			e.Raw("SAVEDATE ")

@@ -54,7 +54,15 @@ func (s *session) cmdCreate(cmd *imap.Command) error {
 			return respNo("USEATTR", "Unsupported special-use attribute "+u)
 		}
 	}
-	return storeError(s.acct.CreateMailbox(s.ctx, name, args.SpecialUse), "NONEXISTENT")
+	if err := s.acct.CreateMailbox(s.ctx, name, args.SpecialUse); err != nil {
+		return storeError(err, "NONEXISTENT")
+	}
+	// RFC 8474 §4.1: the new mailbox's MAILBOXID.
+	info, _, err := s.mailboxInfo(name)
+	if err != nil {
+		return storeError(err, "NONEXISTENT")
+	}
+	return respOK("MAILBOXID ("+imap.MailboxID(info.ID, info.UIDValidity)+")", "CREATE completed")
 }
 
 // cmdDelete implements DELETE (RFC 9051 §6.3.5).
@@ -122,7 +130,7 @@ func (s *session) cmdStatus(cmd *imap.Command) error {
 func checkStatusItems(items []imap.StatusItem) error {
 	for _, it := range items {
 		switch it {
-		case "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ":
+		case "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "MAILBOXID":
 		default:
 			return respBad("", "Unsupported STATUS item "+string(it))
 		}
@@ -152,6 +160,8 @@ func (s *session) writeStatusResponse(name string, items []imap.StatusItem, st s
 			s.enc.Raw(strconv.FormatInt(st.Size, 10))
 		case "HIGHESTMODSEQ":
 			s.enc.Number64(max(st.HighestModSeq, 1))
+		case "MAILBOXID":
+			s.enc.Raw("(" + imap.MailboxID(st.ID, st.UIDValidity) + ")") // RFC 8474 §4.3
 		case "RECENT":
 			// \Recent belongs to the session that first sees a message;
 			// STATUS from another session sees none (RFC 3501 §6.3.10).

@@ -152,6 +152,8 @@ func (s *session) searchView() []search.Msg {
 			msgs[i].Size = m.Size
 			msgs[i].ModSeq = m.ModSeq
 			msgs[i].SaveDate = m.SaveDate
+			msgs[i].EmailID = m.EmailID
+			msgs[i].ThreadID = m.ThreadID
 		}
 		msgs[i].Recent = sel.recent[u]
 	}

@@ -83,6 +83,8 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 	if s.condstore {
 		s.untagged("OK [HIGHESTMODSEQ " + strconv.FormatUint(highestModSeq, 10) + "] Highest")
 	}
+	// RFC 8474 §4.2.
+	s.untagged("OK [MAILBOXID (" + imap.MailboxID(b.key.id, uidValidity) + ")] Ok")
 	if s.rev2 {
 		// RFC 9051 §6.3.2: a LIST response with the mailbox name.
 		if info, children, err := s.mailboxInfo(args.Mailbox); err == nil {

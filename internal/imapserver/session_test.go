@@ -64,7 +64,9 @@ func TestSelectRev1AndRev2(t *testing.T) {
 		"* OK [UNSEEN 2] First unseen message",
 	)
 	c.expectRe(`^\* OK \[UIDVALIDITY \d+\] UIDs valid$`)
-	c.expect("* OK [UIDNEXT 3] Predicted next UID", "a3 OK [READ-WRITE] SELECT completed")
+	c.expect("* OK [UIDNEXT 3] Predicted next UID")
+	c.expectRe(`^\* OK \[MAILBOXID \(M1-\d+\)\] Ok$`)
+	c.expect("a3 OK [READ-WRITE] SELECT completed")
 
 	c.send("a4 ENABLE IMAP4rev2")
 	c.expect("* ENABLED IMAP4rev2", "a4 OK ENABLE completed")
@@ -76,8 +78,9 @@ func TestSelectRev1AndRev2(t *testing.T) {
 		"* 2 EXISTS",
 	)
 	c.expectRe(`^\* OK \[UIDVALIDITY \d+\] UIDs valid$`)
-	c.expect("* OK [UIDNEXT 3] Predicted next UID",
-		`* LIST (\HasNoChildren) "/" INBOX`,
+	c.expect("* OK [UIDNEXT 3] Predicted next UID")
+	c.expectRe(`^\* OK \[MAILBOXID \(M1-\d+\)\] Ok$`)
+	c.expect(`* LIST (\HasNoChildren) "/" INBOX`,
 		"a5 OK [READ-ONLY] EXAMINE completed")
 	// rev2: SEARCH answers with ESEARCH.
 	c.send("a6 SEARCH UNSEEN")

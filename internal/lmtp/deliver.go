@@ -11,6 +11,11 @@ import (
 	"petrel.dev/petrel/internal/store"
 )
 
+// HeaderRoom is the most that Header adds to a message received over
+// LMTP (the sender is at most maxSender bytes, the recipient at most
+// maxAddress): the SIZE limit is the store's limit minus HeaderRoom.
+const HeaderRoom = 1024
+
 // Header returns the trace header fields prepended to a delivered
 // message, as Dovecot's LMTP and LDA write them: "Return-Path:
 // <from>" (RFC 5322 §3.6.7, the envelope sender; "<>" for bounces) and

@@ -46,15 +46,17 @@ type Options struct {
 	// Domains and DetailDelimiter configure the Resolver.
 	Domains         []string
 	DetailDelimiter string
-	// MaxMessageSize is the SIZE limit (RFC 1870); 0 means 64 MiB.
+	// MaxMessageSize is the SIZE limit (RFC 1870); 0 means 64 MiB. The
+	// store must accept HeaderRoom bytes more.
 	MaxMessageSize int64
 	// MaxRecipients caps RCPT per transaction; 0 means 100.
 	MaxRecipients int
 	// MaxConns caps concurrent connections; 0 means 100. Further
 	// connections get "421 4.3.2" and are closed.
 	MaxConns int
-	// Timeout bounds each read and write of the connection and each
-	// store operation; 0 means 5 minutes.
+	// Timeout bounds the wait for each command and for the whole of DATA
+	// (go-smtp sets the read deadline when it reads a command line), each
+	// write, and each store operation; 0 means 5 minutes.
 	Timeout time.Duration
 	// TempDir is where DATA is spooled; "" is os.TempDir().
 	TempDir string

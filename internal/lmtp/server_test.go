@@ -217,6 +217,8 @@ func TestLMTPSizeLimit(t *testing.T) {
 	c.expect("250 ")
 	c.send("MAIL FROM:<s@example.com> SIZE=5000\r\n")
 	c.expect("552 5.3.4")
+	c.send("MAIL FROM:<" + strings.Repeat("s", 400) + "@example.com>\r\n")
+	c.expect("501 5.1.7")
 	c.send("MAIL FROM:<s@example.com>\r\nRCPT TO:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n")
 	c.expect("250 ")
 	c.expect("250 ")

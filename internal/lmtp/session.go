@@ -21,7 +21,11 @@ var (
 	errOverQuota   = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full"}
 	errTempFail    = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary storage failure, try again later"}
 	errNoSender    = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL FROM first"}
+	errLongSender  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 7}, Message: "Sender address too long"}
 )
+
+// maxSender caps the reverse-path; RFC 5321 §4.5.3.1.3 allows 256 octets.
+const maxSender = 320
 
 // replyFor maps a delivery or lookup error to its SMTP reply.
 func replyFor(err error) *smtp.SMTPError {
@@ -62,8 +66,11 @@ func (ss *session) Logout() error { return nil }
 // Mail starts a transaction. RFC 1870 §6.1: a SIZE larger than the limit
 // is refused with 552 at once.
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
-	if opts != nil && ss.s.opts.MaxMessageSize > 0 && opts.Size > ss.s.opts.MaxMessageSize {
+	if opts != nil && opts.Size > ss.s.opts.MaxMessageSize {
 		return errTooBig
+	}
+	if len(from) > maxSender {
+		return errLongSender
 	}
 	ss.from, ss.hasMail, ss.rcpts = from, true, nil
 	return nil
@@ -110,22 +117,25 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 	}
 	defer f.Close()
 	for _, rc := range ss.rcpts {
-		err := ss.deliver(rc, f, size, start)
-		if status != nil {
+		d, err := ss.deliver(rc, f, size, start)
+		if status == nil {
 			if err != nil {
-				status.SetStatus(rc.Address, replyFor(err))
-			} else {
-				status.SetStatus(rc.Address, nil)
+				return replyFor(err)
 			}
-		} else if err != nil {
-			return replyFor(err)
+			continue
 		}
+		if err != nil {
+			status.SetStatus(rc.Address, replyFor(err))
+			continue
+		}
+		status.SetStatus(rc.Address, &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0},
+			Message: fmt.Sprintf("Saved in %s as UID %d", d.Mailbox, d.Result.UID)})
 	}
 	return nil
 }
 
 // deliver stores one recipient's copy and logs it.
-func (ss *session) deliver(rc Recipient, f *os.File, size int64, start time.Time) error {
+func (ss *session) deliver(rc Recipient, f *os.File, size int64, start time.Time) (Delivery, error) {
 	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.opts.Timeout)
 	defer cancel()
 	d, err := Deliver(ctx, ss.s.opts.Store, rc.User, rc.Detail, true, Header(ss.from, rc.Address), f, size)
@@ -135,9 +145,9 @@ func (ss *session) deliver(rc Recipient, f *os.File, size int64, start time.Time
 			lvl = slog.LevelInfo
 		}
 		ss.log.Log(ctx, lvl, "lmtp delivery failed", "from", ss.from, "rcpt", rc.Address, "user", rc.User, "err", err)
-		return fmt.Errorf("deliver to %s: %w", rc.Address, err)
+		return d, fmt.Errorf("deliver to %s: %w", rc.Address, err)
 	}
 	ss.log.Info("delivered", "from", ss.from, "rcpt", rc.Address, "user", rc.User,
 		"mailbox", d.Mailbox, "uid", d.Result.UID, "size", d.Size, "ms", time.Since(start).Milliseconds())
-	return nil
+	return d, nil
 }

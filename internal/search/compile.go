@@ -28,6 +28,8 @@ const (
 	kLarger               // RFC822.SIZE > num
 	kModSeq               // MODSEQ >= num (RFC 7162 §3.1.5)
 	kSaveDate             // save date (RFC 8514 §4.3) against day
+	kEmailID              // EMAILID = num (RFC 8474 §6)
+	kThreadID             // THREADID = num
 	kSmaller              // RFC822.SIZE < num
 	kHeader               // header field contains needle
 	kSent                 // Date: header, day granularity
@@ -169,6 +171,17 @@ func (c *compiler) compile(key imap.SearchKey, neg bool, depth int) (*node, erro
 		return &node{kind: kText, neg: neg, needles: []string{key.Str}, header: key.Op == imap.SearchText}, nil
 	case imap.SearchModSeq:
 		return &node{kind: kModSeq, neg: neg, num: key.Num}, nil
+	case imap.SearchEmailID, imap.SearchThreadID:
+		// An id this server did not make matches nothing.
+		kind, parse := kEmailID, imap.ParseEmailID
+		if key.Op == imap.SearchThreadID {
+			kind, parse = kThreadID, imap.ParseThreadID
+		}
+		n, ok := parse(key.Str)
+		if !ok {
+			n = -1
+		}
+		return &node{kind: kind, neg: neg, num: n}, nil
 	}
 	return nil, errorf(ErrBadKey, "unknown operator %d", key.Op)
 }
@@ -265,7 +278,7 @@ func cost(n *node) int {
 		return 0
 	case kSeq, kUID, kSaved:
 		return 1
-	case kFlag, kRecent, kLarger, kSmaller, kModSeq:
+	case kFlag, kRecent, kLarger, kSmaller, kModSeq, kEmailID, kThreadID:
 		return 2
 	case kDate, kSaveDate:
 		return 3

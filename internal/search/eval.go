@@ -195,6 +195,18 @@ func (e *evaluator) leaf(n *node, mask, dst bitset) {
 				dst.set(i)
 			}
 		})
+	case kEmailID:
+		mask.each(func(i int) {
+			if msgs[i].EmailID == n.num {
+				dst.set(i)
+			}
+		})
+	case kThreadID:
+		mask.each(func(i int) {
+			if msgs[i].ThreadID == n.num {
+				dst.set(i)
+			}
+		})
 	case kModSeq:
 		// RFC 7162 §3.1.5: messages whose mod-sequence is at least num.
 		mask.each(func(i int) {

@@ -89,6 +89,8 @@ type Msg struct {
 	Size         int64     // RFC822.SIZE
 	ModSeq       uint64    // CONDSTORE mod-sequence (RFC 7162)
 	SaveDate     time.Time // RFC 8514; zero: use InternalDate
+	EmailID      int64     // RFC 8474 EMAILID, as a number (imap.EmailID)
+	ThreadID     int64     // RFC 8474 THREADID, as a number (imap.ThreadID)
 }
 
 // Env is the session's view of the selected mailbox and access to what

@@ -52,9 +52,9 @@ func newFixture() *fixture {
 	}
 	f.env = &Env{
 		Msgs: []Msg{
-			{UID: 3, Flags: []string{`\Seen`}, InternalDate: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), Size: 100, ModSeq: 7, SaveDate: time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC)},
+			{UID: 3, Flags: []string{`\Seen`}, InternalDate: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC), Size: 100, ModSeq: 7, SaveDate: time.Date(2024, 2, 1, 9, 0, 0, 0, time.UTC), EmailID: 7, ThreadID: 5},
 			{UID: 5, Flags: []string{`\Answered`, `\seen`, `$Label1`}, Recent: true,
-				InternalDate: time.Date(2024, 1, 1, 23, 30, 0, 0, zone("EST", -5)), Size: 200, ModSeq: 9},
+				InternalDate: time.Date(2024, 1, 1, 23, 30, 0, 0, zone("EST", -5)), Size: 200, ModSeq: 9, ThreadID: 5},
 			{UID: 7, Flags: []string{`\Flagged`, `\Deleted`}, Recent: true,
 				InternalDate: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Size: 300, ModSeq: 3},
 			{UID: 8, Flags: []string{`\Draft`, `Work`},
@@ -153,6 +153,9 @@ func TestEvalKeys(t *testing.T) {
 		// Save dates (RFC 8514 §4.3); messages without one use the
 		// internal date.
 		{"savedon", kd(imap.SearchSavedOn, 2024, 2, 1), []uint32{1}},
+		{"emailid", ks(imap.SearchEmailID, "E7"), []uint32{1}},
+		{"emailid foreign", ks(imap.SearchEmailID, "x7"), nil},
+		{"threadid", ks(imap.SearchThreadID, "T5"), []uint32{1, 2}},
 		{"savedsince feb", kd(imap.SearchSavedSince, 2024, 1, 3), []uint32{1, 4}},
 		{"savedbefore jan 2", kd(imap.SearchSavedBefore, 2024, 1, 2), []uint32{2, 5}},
 		{"not modseq", not(kn(imap.SearchModSeq, 4)), []uint32{3, 4, 5}},

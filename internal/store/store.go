@@ -147,6 +147,11 @@ type MessageMeta struct {
 	// SaveDate is when the message was saved in this mailbox (RFC 8514
 	// §3): set by Append, Copy and Move, never copied from a source.
 	SaveDate time.Time
+	// EmailID identifies the immutable content (RFC 8474 §5.1): copies
+	// share it, and it is never reused within the account. ThreadID
+	// groups related messages (§5.2), computed once at delivery from
+	// References and In-Reply-To; it never changes.
+	EmailID, ThreadID int64
 }
 
 // Snapshot is a mailbox's whole state, read consistently at HighestModSeq.

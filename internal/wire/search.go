@@ -29,6 +29,7 @@ var searchFlagKeys = map[string]imap.SearchOp{
 var searchStringKeys = map[string]imap.SearchOp{
 	"BCC": imap.SearchBcc, "CC": imap.SearchCc, "FROM": imap.SearchFrom, "TO": imap.SearchTo,
 	"SUBJECT": imap.SearchSubject, "BODY": imap.SearchBody, "TEXT": imap.SearchText,
+	"EMAILID": imap.SearchEmailID, "THREADID": imap.SearchThreadID,
 }
 
 // searchDateKeys take one date.

@@ -87,8 +87,13 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 			return err
 		}
 		var fileID int64
-		err = w.tx.QueryRowContext(ctx, `INSERT INTO files(size, header, structure) VALUES (?, ?, ?) RETURNING id`,
-			sf.size, sf.header, sf.structure).Scan(&fileID)
+		msgID, refs := threadHeaders(sf.header)
+		err = w.tx.QueryRowContext(ctx, `INSERT INTO files(size, header, structure, message_id) VALUES (?, ?, ?, ?) RETURNING id`,
+			sf.size, sf.header, sf.structure, msgID).Scan(&fileID)
+		if err != nil {
+			return err
+		}
+		threadID, err := w.threadOf(fileID, refs)
 		if err != nil {
 			return err
 		}
@@ -103,7 +108,8 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		// transaction's undo on failure); never remove sf.tmp, which
 		// another append might reuse.
 		installed = true
-		meta := store.MessageMeta{UID: m.uidNext, Flags: fl, ModSeq: modseq, InternalDate: date, Size: sf.size}
+		meta := store.MessageMeta{UID: m.uidNext, Flags: fl, ModSeq: modseq, InternalDate: date, Size: sf.size,
+			EmailID: fileID, ThreadID: threadID}
 		if err := w.insertMessage(m.id, fileID, &meta); err != nil {
 			return err
 		}
@@ -124,9 +130,9 @@ func (w *wtx) insertMessage(mailboxID, fileID int64, m *store.MessageMeta) error
 	m.SaveDate = time.Unix(time.Now().Unix(), 0).UTC()
 	_, offset := m.InternalDate.Zone()
 	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO messages(mailbox_id, uid, file_id, flags, seen, deleted,
-		internal_date, internal_tz, size, modseq, savedate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		internal_date, internal_tz, size, modseq, savedate, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		mailboxID, m.UID, fileID, joinFlags(m.Flags), hasFlag(m.Flags, `\Seen`), hasFlag(m.Flags, `\Deleted`),
-		m.InternalDate.Unix(), offset, m.Size, m.ModSeq, m.SaveDate.Unix())
+		m.InternalDate.Unix(), offset, m.Size, m.ModSeq, m.SaveDate.Unix(), m.ThreadID)
 	return err
 }
 

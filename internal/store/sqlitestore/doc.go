@@ -60,7 +60,8 @@
 // databases, nothing is cached across calls. Within one process an
 // account's writes are also serialised by a mutex that is held until
 // Options.OnChange has been called, so changes are published in MODSEQ
-// order. Changes made by another process are not published here.
+// order. Changes made by another process are detected by polling and
+// published too (see watch.go).
 //
 // # MODSEQ and UIDVALIDITY
 //

@@ -70,10 +70,10 @@ func (z zones) date(unix int64, offset int) time.Time {
 	return time.Unix(unix, 0).In(loc)
 }
 
-const metaCols = `uid, flags, modseq, internal_date, internal_tz, size, savedate`
+const metaCols = `uid, flags, modseq, internal_date, internal_tz, size, savedate, file_id, thread_id`
 
 // metaColsM is metaCols qualified for queries joining messages AS m.
-const metaColsM = `m.uid, m.flags, m.modseq, m.internal_date, m.internal_tz, m.size, m.savedate`
+const metaColsM = `m.uid, m.flags, m.modseq, m.internal_date, m.internal_tz, m.size, m.savedate, m.file_id, m.thread_id`
 
 // scanMeta decodes metaCols.
 func scanMeta(rows *sql.Rows, z zones, intern map[string]string, extra ...any) (store.MessageMeta, error) {
@@ -82,7 +82,7 @@ func scanMeta(rows *sql.Rows, z zones, intern map[string]string, extra ...any) (
 	var date int64
 	var tz int
 	var saved int64
-	dest := append([]any{&m.UID, &flags, &m.ModSeq, &date, &tz, &m.Size, &saved}, extra...)
+	dest := append([]any{&m.UID, &flags, &m.ModSeq, &date, &tz, &m.Size, &saved, &m.EmailID, &m.ThreadID}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return m, err
 	}

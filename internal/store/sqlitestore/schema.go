@@ -17,7 +17,20 @@ var usersMigrations = []string{
 // every insert, delete and flag update of messages, so no code path can
 // forget them and STATUS never scans messages.
 var accountMigrations = []string{
-	`CREATE TABLE meta (
+	// Entry 0, the initial schema, is accountSchemaV1 below.
+	accountSchemaV1,
+	// OBJECTID (RFC 8474): the Message-ID of each file, for threading,
+	// and each message's thread, copied from its file at insert.
+	`ALTER TABLE files ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE files ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
+	UPDATE files SET thread_id = id;
+	CREATE INDEX files_message_id ON files(message_id) WHERE message_id != '';
+	ALTER TABLE messages ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
+	UPDATE messages SET thread_id = file_id;`,
+}
+
+// accountSchemaV1 is the first account schema.
+const accountSchemaV1 = `CREATE TABLE meta (
 		k TEXT PRIMARY KEY,
 		v INTEGER NOT NULL
 	);
@@ -97,5 +110,4 @@ var accountMigrations = []string{
 		UPDATE mailboxes SET unseen = unseen + OLD.seen - NEW.seen,
 			deleted = deleted - OLD.deleted + NEW.deleted
 		WHERE id = NEW.mailbox_id;
-	END;`,
-}
+	END;`

@@ -29,6 +29,9 @@ type Store struct {
 	accounts map[string]*accountDB
 	// closed is set by Close; guarded by mu.
 	closed bool
+	// watch publishes other processes' changes (watch.go); nil without
+	// Options.OnChange.
+	watch *watcher
 }
 
 var _ store.Store = (*Store)(nil)
@@ -42,12 +45,15 @@ func Open(dir string, opts store.Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	return &Store{dir: dir, opts: opts, users: users, accounts: map[string]*accountDB{}}, nil
+	s := &Store{dir: dir, opts: opts, users: users, accounts: map[string]*accountDB{}}
+	s.startWatch()
+	return s, nil
 }
 
 // Close closes the store and all its account databases. Handles obtained
 // from it fail afterwards.
 func (s *Store) Close() error {
+	s.stopWatch()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -229,6 +235,10 @@ func (s *Store) OpenAccount(ctx context.Context, name string) (store.Account, er
 			return nil, fmt.Errorf("open account %q: %w", name, err)
 		}
 		if err := a.cleanFiles(ctx); err != nil {
+			a.close()
+			return nil, fmt.Errorf("open account %q: %w", name, err)
+		}
+		if err := s.watchAccountLocked(ctx, name, a); err != nil {
 			a.close()
 			return nil, fmt.Errorf("open account %q: %w", name, err)
 		}

@@ -551,3 +551,41 @@ func testSaveDate(t *testing.T, open Opener) {
 		t.Fatalf("source save date changed from %v to %v", src.SaveDate, again.SaveDate)
 	}
 }
+
+// testObjectIDs checks RFC 8474 §5: EMAILID is shared by copies and
+// unique otherwise; a reply joins its parent's THREADID, found through
+// In-Reply-To or References, also across mailboxes.
+func testObjectIDs(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	msg := func(id, extra, subject string) string {
+		return "From: a@example.org\r\nSubject: " + subject + "\r\nMessage-ID: <" + id + ">\r\n" + extra + "\r\nbody\r\n"
+	}
+	appendMsg(t, a, "INBOX", msg("parent@x", "", "p"))
+	appendMsg(t, a, "Sent", msg("reply@x", "In-Reply-To: <parent@x>\r\n", "r"))
+	appendMsg(t, a, "INBOX", msg("deep@x", "References: <unknown@x> <parent@x> <reply@x>\r\n", "d"))
+	appendMsg(t, a, "INBOX", msg("other@x", "References: <nowhere@x>\r\n", "o"))
+	inbox := mailbox(t, a, "INBOX")
+	in := snapshot(t, inbox).Messages
+	sent := snapshot(t, mailbox(t, a, "Sent")).Messages
+	parent, reply, deep, other := in[0], sent[0], in[1], in[2]
+	if parent.EmailID == 0 || parent.ThreadID == 0 {
+		t.Fatalf("no ids: %+v", parent)
+	}
+	if reply.ThreadID != parent.ThreadID || deep.ThreadID != parent.ThreadID {
+		t.Fatalf("threads: parent %d, reply %d, deep %d", parent.ThreadID, reply.ThreadID, deep.ThreadID)
+	}
+	if other.ThreadID == parent.ThreadID {
+		t.Fatalf("unrelated message joined thread %d", other.ThreadID)
+	}
+	ids := map[int64]bool{parent.EmailID: true, reply.EmailID: true, deep.EmailID: true, other.EmailID: true}
+	if len(ids) != 4 {
+		t.Fatalf("EMAILIDs not unique: %+v", ids)
+	}
+	res, err := inbox.Copy(e.ctx, []uint32{parent.UID}, "Archive")
+	must(t, "copy", err)
+	cp := snapshot(t, mailbox(t, a, "Archive")).Messages[0]
+	if cp.UID != res.DestUIDs[0] || cp.EmailID != parent.EmailID || cp.ThreadID != parent.ThreadID {
+		t.Fatalf("copy has ids %d/%d, source %d/%d", cp.EmailID, cp.ThreadID, parent.EmailID, parent.ThreadID)
+	}
+}

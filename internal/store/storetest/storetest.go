@@ -49,6 +49,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"UnchangedSince", testUnchangedSince},
 		{"Vanished", testVanished},
 		{"SaveDate", testSaveDate},
+		{"ObjectIDs", testObjectIDs},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
