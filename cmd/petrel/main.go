@@ -1,6 +1,7 @@
 // Command petrel is the Petrel IMAP server and its administration tool.
 //
 //	petrel serve [flags]          run the server
+//	petrel deliver [flags] USER   deliver a message from stdin
 //	petrel user add|passwd|del|list
 //	petrel version
 //
@@ -38,7 +39,9 @@ const usageText = `Petrel is an IMAP server.
 
 Usage:
   petrel serve [--config FILE] [--data DIR] [--imap ADDR] [--imaps ADDR]
-               [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
+               [--lmtp ADDR] [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
+  petrel deliver [--data DIR] [--config FILE] [--mailbox NAME] [-f SENDER]
+               USER < message
   petrel user add    [--data DIR] [--config FILE] NAME [--password-stdin]
   petrel user passwd [--data DIR] [--config FILE] NAME [--password-stdin]
   petrel user del    [--data DIR] [--config FILE] NAME [--purge]
@@ -47,8 +50,9 @@ Usage:
   petrel help
 
 Flags of serve override the configuration file, which overrides the
-defaults (see petrel.example.toml). An empty --imap or --imaps disables
-that listener. The user commands work whether or not a server is running
+defaults (see petrel.example.toml). An empty --imap, --imaps or --lmtp
+disables that listener. "deliver" is for an MTA's mailbox_command; it
+exits with sysexits codes (0, 67 no such user, 75 try again later). The user commands work whether or not a server is running
 on the same data directory. Without --password-stdin, "user add" and
 "user passwd" generate a password and print it; with it, they read one
 line from standard input.
@@ -78,9 +82,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
 	err := dispatch(ctx, e, args)
 	var ue usageError
+	var ec exitCodeError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &ec):
+		fmt.Fprintf(stderr, "petrel: %v\n", ec.err)
+		return ec.code
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK // the FlagSet printed its usage
 	case errors.As(err, &ue):
@@ -102,6 +110,8 @@ func dispatch(ctx context.Context, e env, args []string) error {
 		return cmdServe(ctx, e, rest)
 	case "user":
 		return cmdUser(ctx, e, rest)
+	case "deliver":
+		return cmdDeliver(ctx, e, rest)
 	case "version", "--version", "-version":
 		return cmdVersion(e, rest)
 	case "help", "-h", "-help", "--help":

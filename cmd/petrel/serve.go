@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"petrel.dev/petrel/internal/certs"
 	"petrel.dev/petrel/internal/config"
 	"petrel.dev/petrel/internal/imapserver"
+	"petrel.dev/petrel/internal/lmtp"
 	"petrel.dev/petrel/internal/store"
 	"petrel.dev/petrel/internal/store/sqlitestore"
 	"petrel.dev/petrel/internal/wire"
@@ -76,7 +79,23 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	})
 	srvRef.Store(srv)
 
-	ls, err := listen(cfg, srv)
+	spoolDir := filepath.Join(cfg.DataDir, "spool")
+	if err := os.MkdirAll(spoolDir, 0o700); err != nil {
+		return err
+	}
+	lsrv := lmtp.New(lmtp.Options{
+		Store:           st,
+		Logger:          log,
+		Domains:         cfg.LMTP.Domains,
+		DetailDelimiter: cfg.LMTP.DetailDelimiter,
+		MaxMessageSize:  max(int64(cfg.Limits.AppendLimit)-lmtp.HeaderRoom, 1),
+		MaxRecipients:   cfg.LMTP.MaxRecipients,
+		MaxConns:        cfg.LMTP.MaxConnections,
+		Timeout:         cfg.LMTP.Timeout.Duration,
+		TempDir:         spoolDir,
+	})
+
+	ls, err := listen(cfg, srv, lsrv)
 	if err != nil {
 		return err
 	}
@@ -96,8 +115,13 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
+	lmtpDone := make(chan error, 1)
+	go func() { lmtpDone <- lsrv.Shutdown(sctx) }()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
+	}
+	if err := <-lmtpDone; err != nil {
+		log.Warn("lmtp shutdown", "err", err)
 	}
 	if serveErr != nil && !errors.Is(serveErr, imapserver.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", serveErr)
@@ -114,18 +138,19 @@ type listener struct {
 	l           net.Listener
 }
 
-// listen opens the enabled listeners. The server enforces the connection
-// limits across all of them.
-func listen(cfg config.Config, srv *imapserver.Server) ([]listener, error) {
+// listen opens the enabled listeners. The IMAP server enforces its
+// connection limits across both of its listeners.
+func listen(cfg config.Config, srv *imapserver.Server, lsrv *lmtp.Server) ([]listener, error) {
 	var ls []listener
 	for _, s := range []listener{
 		{proto: "imap", addr: cfg.Listen.IMAP, serve: srv.Serve},
 		{proto: "imaps", addr: cfg.Listen.IMAPS, serve: srv.ServeTLS},
+		{proto: "lmtp", addr: cfg.Listen.LMTP, serve: lsrv.Serve},
 	} {
 		if s.addr == "" {
 			continue // disabled
 		}
-		l, err := net.Listen("tcp", s.addr)
+		l, err := listenAddr(s.addr, s.proto == "lmtp")
 		if err != nil {
 			for _, s := range ls {
 				s.l.Close()
@@ -138,6 +163,33 @@ func listen(cfg config.Config, srv *imapserver.Server) ([]listener, error) {
 	return ls, nil
 }
 
+// listenAddr listens on a TCP host:port or, for LMTP, also on a unix
+// socket path ("/..." or "unix:..."). A stale socket file left by a
+// previous run is replaced; one a live server answers on is not.
+func listenAddr(addr string, allowUnix bool) (net.Listener, error) {
+	path, unix := config.LMTPUnixPath(addr)
+	if !allowUnix || !unix {
+		return net.Listen("tcp", addr)
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("listen unix %s: a server is already listening there", path)
+		}
+		os.Remove(path)
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	// The MTA usually runs as another user of the same group.
+	if err := os.Chmod(path, 0o660); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
 // serveConfig builds the configuration: defaults, then the file, then
 // the flags that were given.
 func serveConfig(e env, args []string) (config.Config, error) {
@@ -146,6 +198,7 @@ func serveConfig(e env, args []string) (config.Config, error) {
 	data := fs.String("data", "", "data `directory`")
 	imapAddr := fs.String("imap", "", "cleartext+STARTTLS listen `address` (\"\" disables)")
 	imapsAddr := fs.String("imaps", "", "implicit-TLS listen `address` (\"\" disables)")
+	lmtpAddr := fs.String("lmtp", "", "LMTP listen `address`, host:port or unix socket path (\"\" disables)")
 	certFile := fs.String("tls-cert", "", "TLS certificate `file` (PEM)")
 	keyFile := fs.String("tls-key", "", "TLS private key `file` (PEM)")
 	level := fs.String("log-level", "", "log `level`: debug, info, warn or error")
@@ -170,6 +223,8 @@ func serveConfig(e env, args []string) (config.Config, error) {
 			cfg.Listen.IMAP = *imapAddr
 		case "imaps":
 			cfg.Listen.IMAPS = *imapsAddr
+		case "lmtp":
+			cfg.Listen.LMTP = *lmtpAddr
 		case "tls-cert":
 			cfg.TLS.Cert = *certFile
 		case "tls-key":

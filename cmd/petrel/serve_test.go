@@ -60,17 +60,18 @@ func TestServeConfig(t *testing.T) {
 	}
 
 	cfg, err = serveConfig(e, []string{"--config", file, "--data", "/from/flag", "--imap", "", "--imaps", "[::1]:993",
-		"--tls-cert", "c.pem", "--tls-key", "k.pem", "--log-level", "debug"})
+		"--lmtp", "unix:/run/petrel/lmtp", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--log-level", "debug"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config.Listen{IMAP: "", IMAPS: "[::1]:993"}
+	want := config.Listen{IMAP: "", IMAPS: "[::1]:993", LMTP: "unix:/run/petrel/lmtp"}
 	if cfg.DataDir != "/from/flag" || cfg.Listen != want || cfg.TLS.Cert != "c.pem" || cfg.TLS.Key != "k.pem" || cfg.Log.Level != "debug" {
 		t.Errorf("flags over file: got %+v", cfg)
 	}
 
 	for _, args := range [][]string{
 		{"--imap", "", "--imaps", ""},
+		{"--lmtp", "2424"},
 		{"--tls-cert", "c.pem"},
 		{"--config", filepath.Join(t.TempDir(), "missing.toml")},
 	} {
@@ -103,14 +104,15 @@ func TestServe(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data", dir, "--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0", "--log-level", "debug"},
+		done <- run(ctx, []string{"serve", "--data", dir, "--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0",
+			"--lmtp", "unix:" + filepath.Join(dir, "lmtp.sock"), "--log-level", "debug"},
 			strings.NewReader(""), &stdout, &stderr)
 	}()
 
-	addrRE := regexp.MustCompile(`msg=listening proto=(imaps?) addr=(\S+)`)
+	addrRE := regexp.MustCompile(`msg=listening proto=(imaps?|lmtp) addr=(\S+)`)
 	addrs := map[string]string{}
 	deadline := time.Now().Add(20 * time.Second)
-	for len(addrs) < 2 {
+	for len(addrs) < 3 {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d\nstderr: %s", code, stderr.String())
@@ -160,6 +162,24 @@ func TestServe(t *testing.T) {
 		t.Errorf("certificate names %q, want the generated localhost one", got)
 	}
 
+	// LMTP on the unix socket: deliver to the first user.
+	lc, err := net.DialTimeout("unix", filepath.Join(dir, "lmtp.sock"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	lc.SetDeadline(time.Now().Add(10 * time.Second))
+	lr := bufio.NewReader(lc)
+	expectLine(t, lr, "220 ")
+	io.WriteString(lc, "LHLO x\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<petrel@example.org>\r\nDATA\r\n")
+	for line := expectLine(t, lr, "250"); !strings.HasPrefix(line, "250 "); line = expectLine(t, lr, "250") {
+	}
+	expectLine(t, lr, "250 ")
+	expectLine(t, lr, "250 ")
+	expectLine(t, lr, "354 ")
+	io.WriteString(lc, "Subject: hi\r\n\r\nhi\r\n.\r\n")
+	expectLine(t, lr, "250 2.0.0 <petrel@example.org>")
+
 	cancel()
 	select {
 	case code := <-done:
@@ -177,7 +197,7 @@ func TestServe(t *testing.T) {
 	var out2 syncBuffer
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	go func() {
-		done <- run(ctx2, []string{"serve", "--data", dir, "--imap", "127.0.0.1:0", "--imaps", ""}, strings.NewReader(""), &out2, io.Discard)
+		done <- run(ctx2, []string{"serve", "--data", dir, "--imap", "127.0.0.1:0", "--imaps", "", "--lmtp", ""}, strings.NewReader(""), &out2, io.Discard)
 	}()
 	time.Sleep(300 * time.Millisecond)
 	cancel2()
@@ -207,7 +227,7 @@ func TestServeListenError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	r := runArgs(t, "", "serve", "--data", t.TempDir(), "--imap", l.Addr().String(), "--imaps", "")
+	r := runArgs(t, "", "serve", "--data", t.TempDir(), "--imap", l.Addr().String(), "--imaps", "", "--lmtp", "")
 	if r.code != exitError || !strings.Contains(r.stderr, "address already in use") {
 		t.Errorf("serve on a busy port: exit %d, stderr %q", r.code, r.stderr)
 	}

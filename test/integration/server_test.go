@@ -95,7 +95,7 @@ func startPetrel(t testing.TB) (addr, tlsAddr, user, pass string) {
 	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
 	tlsAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
 	stderr := &syncBuffer{}
-	cmd := exec.Command(suite.petrel, "serve", "--data", dir, "--imap", addr, "--imaps", tlsAddr)
+	cmd := exec.Command(suite.petrel, "serve", "--data", dir, "--imap", addr, "--imaps", tlsAddr, "--lmtp", "")
 	cmd.Env = petrelEnv()
 	cmd.SysProcAttr = sysProcAttr()
 	cmd.Stdout = stderr

@@ -20,13 +20,16 @@ var accountMigrations = []string{
 	// Entry 0, the initial schema, is accountSchemaV1 below.
 	accountSchemaV1,
 	// OBJECTID (RFC 8474): the Message-ID of each file, for threading,
-	// and each message's thread, copied from its file at insert.
+	// and each message's thread, copied from its file at insert; an index
+	// of expunged UIDs by MODSEQ.
 	`ALTER TABLE files ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE files ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
 	UPDATE files SET thread_id = id;
 	CREATE INDEX files_message_id ON files(message_id) WHERE message_id != '';
 	ALTER TABLE messages ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;
-	UPDATE messages SET thread_id = file_id;`,
+	UPDATE messages SET thread_id = file_id;
+	-- QRESYNC's VANISHED and other processes' expunges, by MODSEQ.
+	CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);`,
 }
 
 // accountSchemaV1 is the first account schema.
