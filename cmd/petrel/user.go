@@ -73,7 +73,7 @@ func (d *dataFlags) openStore(create bool) (store.Store, error) {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
-	return sqlitestore.Open(dir, store.Options{})
+	return sqlitestore.Open(dir, store.Options{NoMaintenance: true})
 }
 
 // parseUserArgs parses a subcommand's flags and its single NAME argument,

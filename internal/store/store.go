@@ -40,6 +40,10 @@ type Options struct {
 	OnChange func(Change)
 	// MaxMessageSize caps Append; 0 means no cap.
 	MaxMessageSize int64
+	// NoMaintenance tells a short-lived process (a delivery command, the
+	// user CLI) to leave start-up maintenance, such as removing files left
+	// by a crash, to the long-running server.
+	NoMaintenance bool
 }
 
 // Store is an opened backend.

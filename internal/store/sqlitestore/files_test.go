@@ -109,6 +109,19 @@ func TestCleanupAtOpen(t *testing.T) {
 	write(freshTmp, 0)
 	write(other, 0)
 
+	// A short-lived process (NoMaintenance) leaves them alone.
+	quick, err := Open(dir, store.Options{NoMaintenance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := quick.OpenAccount(ctx, "u"); err != nil {
+		t.Fatal(err)
+	}
+	quick.Close()
+	if _, err := os.Stat(orphan); err != nil {
+		t.Fatalf("NoMaintenance removed an orphan: %v", err)
+	}
+
 	s, err = Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)

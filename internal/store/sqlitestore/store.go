@@ -234,9 +234,13 @@ func (s *Store) OpenAccount(ctx context.Context, name string) (store.Account, er
 		if err != nil {
 			return nil, fmt.Errorf("open account %q: %w", name, err)
 		}
-		if err := a.cleanFiles(ctx); err != nil {
-			a.close()
-			return nil, fmt.Errorf("open account %q: %w", name, err)
+		// With NoMaintenance this is left to the server: a delivery must
+		// not scan a large mailbox's files.
+		if !s.opts.NoMaintenance {
+			if err := a.cleanFiles(ctx); err != nil {
+				a.close()
+				return nil, fmt.Errorf("open account %q: %w", name, err)
+			}
 		}
 		if err := s.watchAccountLocked(ctx, name, a); err != nil {
 			a.close()
