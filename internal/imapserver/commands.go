@@ -78,7 +78,7 @@ func (s *session) capabilities() string {
 		caps = append(caps, "SASL-IR")
 	}
 	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
-		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "UIDONLY", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
 		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
 	return strings.Join(caps, " ")
@@ -140,6 +140,11 @@ func (s *session) cmdEnable(cmd *imap.Command) error {
 				s.enableCondstore()
 				enabled = append(enabled, "QRESYNC")
 			}
+		case "UIDONLY":
+			if !s.uidonly {
+				s.uidonly = true
+				enabled = append(enabled, "UIDONLY")
+			}
 		case "IMAP4REV2":
 			if !s.rev2 {
 				// RFC 9051 §5.1: from now on mailbox names are UTF-8,
@@ -157,6 +162,56 @@ func (s *session) cmdEnable(cmd *imap.Command) error {
 	}
 	s.untagged(line)
 	return nil
+}
+
+// fetchStart writes the start of an untagged FETCH response for the
+// message: "* seq FETCH (", or with UIDONLY "* uid UIDFETCH (" (RFC 9586
+// §3.3), where the UID is the response's number.
+func (s *session) fetchStart(seq, uid uint32) {
+	if s.uidonly {
+		s.enc.Raw("* ").Number(uid).Raw(" UIDFETCH (")
+		return
+	}
+	s.enc.Raw("* ").Number(seq).Raw(" FETCH (")
+}
+
+// needsUID tells whether a FETCH response must carry the UID item:
+// always in answer to UID commands and in unsolicited ones (RFC 9051
+// §6.4.9, RFC 7162 §3.2.5.1), but not in UIDFETCH, where the UID leads.
+func (s *session) needsUID() bool { return !s.uidonly }
+
+// uidRequired refuses, after ENABLE UIDONLY, a command that uses message
+// sequence numbers (RFC 9586 §3).
+func (s *session) uidRequired(cmd *imap.Command) error {
+	if !s.uidonly {
+		return nil
+	}
+	switch cmd.Name {
+	case "FETCH", "STORE", "COPY", "MOVE", "SEARCH":
+		if !cmd.UID {
+			return respBad("UIDREQUIRED", cmd.Name+" uses message sequence numbers; use UID "+cmd.Name)
+		}
+	}
+	if args, ok := cmd.Args.(*imap.SearchArgs); ok && usesSeqSet(args.Key) {
+		return respBad("UIDREQUIRED", "Message sequence numbers in a search key")
+	}
+	if args, ok := cmd.Args.(*imap.SelectArgs); ok && args.QResync != nil && args.QResync.SeqMatch {
+		return respBad("UIDREQUIRED", "QRESYNC sequence match data uses message sequence numbers")
+	}
+	return nil
+}
+
+// usesSeqSet reports whether a search program names sequence numbers.
+func usesSeqSet(k imap.SearchKey) bool {
+	if k.Op == imap.SearchSeqSet && !k.Set.Saved {
+		return true
+	}
+	for _, sub := range k.Sub {
+		if usesSeqSet(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // enableCondstore makes the session CONDSTORE-aware. RFC 7162 §3.1: the

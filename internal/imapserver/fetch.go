@@ -87,7 +87,7 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 			return respBad("", "Unsupported FETCH item")
 		}
 	}
-	if uid && !hasUID {
+	if uid && !hasUID && s.needsUID() {
 		// RFC 9051 §6.4.9: UID FETCH always returns UID.
 		atts = append([]imap.FetchAtt{{Kind: imap.FetchUID}}, atts...)
 	}
@@ -189,7 +189,7 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 		}
 	}
 	e := s.enc
-	e.Raw("* ").Number(seq).Raw(" FETCH (")
+	s.fetchStart(seq, m.UID)
 	wroteFlags, wroteModSeq := false, false
 	for i, a := range atts {
 		if i > 0 {

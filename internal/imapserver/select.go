@@ -74,7 +74,7 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 	s.untagged(strconv.Itoa(len(sel.uids)) + " EXISTS")
 	if !s.rev2 {
 		s.untagged("0 RECENT")
-		if firstUnseen > 0 {
+		if firstUnseen > 0 && !s.uidonly {
 			s.untagged("OK [UNSEEN " + strconv.Itoa(int(firstUnseen)) + "] First unseen message")
 		}
 	}

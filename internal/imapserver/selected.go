@@ -204,8 +204,9 @@ func (s *session) flushUpdates(allowExpunge bool) {
 			}
 		}
 	}
-	if allowExpunge && len(sel.pendingExpunge) > 0 && s.qresync {
-		// RFC 7162 §3.2.10.2: one VANISHED instead of EXPUNGEs.
+	if allowExpunge && len(sel.pendingExpunge) > 0 && (s.qresync || s.uidonly) {
+		// RFC 7162 §3.2.10.2, RFC 9586 §3.5: one VANISHED instead of
+		// EXPUNGEs.
 		gone := make(map[uint32]bool, len(sel.pendingExpunge))
 		for _, u := range sel.pendingExpunge {
 			gone[u] = true
@@ -259,7 +260,11 @@ func (s *session) flushUpdates(allowExpunge bool) {
 		if seq == 0 {
 			continue
 		}
-		s.enc.Raw("* ").Number(seq).Raw(" FETCH (UID ").Number(fu.uid).Raw(" FLAGS ")
+		s.fetchStart(seq, fu.uid)
+		if s.needsUID() {
+			s.enc.Raw("UID ").Number(fu.uid).SP()
+		}
+		s.enc.Raw("FLAGS ")
 		s.enc.Flags(s.flagsWithRecent(fu.uid, fu.flags))
 		if s.condstore {
 			s.enc.Raw(" MODSEQ (").Number64(fu.modseq).Raw(")")

@@ -63,6 +63,9 @@ type session struct {
 	// qresync: ENABLE QRESYNC was given (RFC 7162 §3.2.3): expunges are
 	// reported as VANISHED and SELECT accepts the QRESYNC parameter.
 	qresync bool
+	// uidonly: ENABLE UIDONLY was given (RFC 9586): commands must not use
+	// sequence numbers, FETCH responses are UIDFETCH, expunges VANISHED.
+	uidonly bool
 	sel     *selected
 	saved   []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
 
@@ -231,7 +234,10 @@ func (s *session) execute(cmd *imap.Command) {
 	// Commands are traced without their arguments, so passwords and
 	// message contents never reach the log.
 	s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd))
-	err := s.callHandler(spec.fn, cmd)
+	err := s.uidRequired(cmd)
+	if err == nil {
+		err = s.callHandler(spec.fn, cmd)
+	}
 	if errors.Is(err, errFatal) {
 		s.state = stateLogout
 		return

@@ -96,9 +96,9 @@ func (s *session) cmdStore(cmd *imap.Command) error {
 			continue
 		}
 		withFlags := !args.Silent || failed[m.UID]
-		s.enc.Raw("* ").Number(seq).Raw(" FETCH (")
+		s.fetchStart(seq, m.UID)
 		sep := ""
-		if cmd.UID {
+		if cmd.UID && s.needsUID() {
 			s.enc.Raw("UID ").Number(m.UID)
 			sep = " "
 		}

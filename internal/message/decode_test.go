@@ -59,7 +59,7 @@ func TestDecodedSizeMatchesDecoder(t *testing.T) {
 	bodies := []string{"aGVsbG8g\r\nd29y bGQ=\r\n", "a=3Db  \r\nc=\r\nd\r\n", "=\r\n=4\r\n=ZZ=4=\r\n  x \t\r\nend", "x\r"}
 	for _, enc := range []string{"base64", "quoted-printable", "7bit"} {
 		for _, b := range bodies {
-			msg := "Content-Transfer-Encoding: " + enc + "\r\n\r\n" + b
+			msg := "MIME-Version: 1.0\r\nContent-Transfer-Encoding: " + enc + "\r\n\r\n" + b
 			m := mustParse(t, msg)
 			r, _ := NewDecoder(enc, strings.NewReader(msg[m.Root.BodyOffset:m.Root.BodyEnd]))
 			got, _ := io.ReadAll(r)

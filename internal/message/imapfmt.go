@@ -178,8 +178,10 @@ func appendBody(b []byte, p *Part, extended bool, depth int) []byte {
 	}
 	// body-type-1part: body-fields = params, id, description, encoding, size.
 	text := strings.EqualFold(p.Type, "text")
-	if plainASCII7bit(p) {
-		// Dovecot writes the RFC 2045 §5.2 default in its own spelling.
+	plain := depth == 0 && plainASCII7bit(p)
+	if plain {
+		// Dovecot writes the RFC 2045 §5.2 default in its own spelling,
+		// for a single-part message only.
 		b = append(b, `"text" "plain" ("charset" "us-ascii")`...)
 	} else {
 		b = appendString(b, p.Type)
@@ -193,9 +195,10 @@ func appendBody(b []byte, p *Part, extended bool, depth int) []byte {
 	b = append(b, ' ')
 	b = appendNString(b, p.Description)
 	b = append(b, ' ')
-	if strings.EqualFold(p.Encoding, "7bit") {
+	if plain {
 		b = append(b, `"7bit"`...)
 	} else {
+		// As written, like the type and the parameters.
 		b = appendString(b, p.Encoding)
 	}
 	b = append(b, ' ')
@@ -223,10 +226,15 @@ func appendBody(b []byte, p *Part, extended bool, depth int) []byte {
 	return append(b, ')')
 }
 
-// plainASCII7bit reports a text/plain; charset=us-ascii part in 7bit.
+// plainASCII7bit reports a text/plain; charset=us-ascii part in 7bit
+// with no other MIME field: what Dovecot describes in the canonical
+// spelling (its message_part_data_is_plain_7bit) when it is a whole
+// single-part message.
 func plainASCII7bit(p *Part) bool {
 	if !strings.EqualFold(p.Type, "text") || !strings.EqualFold(p.Subtype, "plain") ||
-		!strings.EqualFold(p.Encoding, "7bit") || len(p.Params) > 1 {
+		!strings.EqualFold(p.Encoding, "7bit") || len(p.Params) > 1 ||
+		p.ID != nil || p.Description != nil || p.MD5 != nil || p.Disposition != nil ||
+		len(p.Language) > 0 || p.Location != nil {
 		return false
 	}
 	return len(p.Params) == 0 ||

@@ -224,14 +224,21 @@ func (p *parser) parsePart(part *Part, depth int, digestChild, isMessage, inMess
 	p.nparts++
 	part.HeaderOffset = p.off
 	fields := splitFields(p.readHeader())
+	allFields := fields
 	part.BodyOffset = p.off
 	lfStart := p.lfCount
+	if isMessage && !hasMIMEHeader(fields) {
+		// RFC 2045 §4: without MIME-Version a message is not MIME; like
+		// Dovecot, its Content-* fields are then honoured only when it
+		// has a Content-Type.
+		fields = nil
+	}
 	applyMIME(part, fields, digestChild)
 	if isMessage {
-		part.Envelope = buildEnvelope(fields)
+		part.Envelope = buildEnvelope(allFields)
 		if depth > 0 {
 			// An enclosed message's header is body text of the outer one.
-			p.addSearchText(searchFields(fields))
+			p.addSearchText(searchFields(allFields))
 		}
 	}
 	attachment := part.Disposition != nil && strings.EqualFold(*part.Disposition, "attachment")
@@ -268,6 +275,14 @@ func (p *parser) parsePart(part *Part, depth int, digestChild, isMessage, inMess
 	if part.Multipart || part.Message != nil {
 		part.DecodedSize = part.BodyEnd - part.BodyOffset
 	}
+}
+
+// hasMIMEHeader reports whether a message header has MIME-Version or
+// Content-Type.
+func hasMIMEHeader(fields []field) bool {
+	_, mv := firstValue(fields, "MIME-Version")
+	_, ct := firstValue(fields, "Content-Type")
+	return mv || ct
 }
 
 func isMessageType(part *Part) bool {
@@ -486,9 +501,15 @@ func lastValue(fields []field, name string) *string {
 	return nil
 }
 
+// addrValue parses every field called name and joins the address lists:
+// RFC 5322 §3.6 allows each address field once, but where a message has
+// several, Dovecot reports all their addresses in order, and so do we.
 func addrValue(fields []field, name string) []Address {
-	if v := lastValue(fields, name); v != nil {
-		return parseAddressList(*v)
+	var out []Address
+	for _, f := range fields {
+		if strings.EqualFold(f.name, name) {
+			out = append(out, parseAddressList(f.value)...)
+		}
 	}
-	return nil
+	return out
 }

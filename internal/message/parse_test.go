@@ -123,10 +123,10 @@ func TestLinesAndDecodedSize(t *testing.T) {
 		{"final newline", "\r\na\r\nb\r\n", 2, 6},
 		{"bare LF", "\na\nb\n", 2, 4},
 		{"empty", "\r\n", 0, 0},
-		{"base64", "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8g\r\nd29y bGQ=\r\n", 2, 11},
-		{"base64 garbage", "Content-Transfer-Encoding: BASE64\r\n\r\naGV*sbG8=\r\n", 1, 5},
-		{"qp", "Content-Transfer-Encoding: quoted-printable\r\n\r\na=3Db  \r\nc=\r\nd\r\n", 3, 9},
-		{"unknown", "Content-Transfer-Encoding: x-uuencode\r\n\r\nabc\r\n", 1, -1},
+		{"base64", "MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8g\r\nd29y bGQ=\r\n", 2, 11},
+		{"base64 garbage", "MIME-Version: 1.0\r\nContent-Transfer-Encoding: BASE64\r\n\r\naGV*sbG8=\r\n", 1, 5},
+		{"qp", "MIME-Version: 1.0\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\na=3Db  \r\nc=\r\nd\r\n", 3, 9},
+		{"unknown", "MIME-Version: 1.0\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nabc\r\n", 1, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ func TestPreviewLimits(t *testing.T) {
 		t.Errorf("preview %q", m.Preview[:20])
 	}
 	// No preview from an attachment.
-	m = mustParse(t, "Content-Disposition: attachment\r\n\r\nsecret")
+	m = mustParse(t, "MIME-Version: 1.0\r\nContent-Disposition: attachment\r\n\r\nsecret")
 	if m.Preview != "" || !strings.Contains(m.SearchBody(), "secret") {
 		t.Errorf("attachment: preview %q body %q", m.Preview, m.SearchBody())
 	}
