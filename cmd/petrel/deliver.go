@@ -85,7 +85,8 @@ func deliver(ctx context.Context, e env, cfg config.Config, rcpt, mailbox string
 	if _, err := os.Stat(cfg.DataDir); err != nil {
 		return temp(fmt.Errorf("data directory: %w", err))
 	}
-	st, err := sqlitestore.Open(cfg.DataDir, store.Options{MaxMessageSize: int64(cfg.Limits.AppendLimit), NoMaintenance: true})
+	st, err := sqlitestore.Open(cfg.DataDir, store.Options{MaxMessageSize: int64(cfg.Limits.AppendLimit), NoMaintenance: true,
+		DefaultQuota: storeQuota(cfg.Quota)})
 	if err != nil {
 		return temp(err)
 	}

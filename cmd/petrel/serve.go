@@ -43,6 +43,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	// between have no session to notify.
 	var srvRef atomic.Pointer[imapserver.Server]
 	st, err := sqlitestore.Open(cfg.DataDir, store.Options{
+		DefaultQuota: storeQuota(cfg.Quota),
 		OnChange: func(c store.Change) {
 			if s := srvRef.Load(); s != nil {
 				s.OnChange(c)
@@ -93,6 +94,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		MaxConns:        cfg.LMTP.MaxConnections,
 		Timeout:         cfg.LMTP.Timeout.Duration,
 		TempDir:         spoolDir,
+		QuotaTempFail:   cfg.LMTP.QuotaTempFail,
 	})
 
 	ls, err := listen(cfg, srv, lsrv)

@@ -28,6 +28,8 @@ func cmdUser(ctx context.Context, e env, args []string) error {
 		return userDel(ctx, e, rest)
 	case "list":
 		return userList(ctx, e, rest)
+	case "quota":
+		return userQuota(ctx, e, rest)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(e.stdout, usageText)
 		return nil
@@ -73,7 +75,13 @@ func (d *dataFlags) openStore(create bool) (store.Store, error) {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
-	return sqlitestore.Open(dir, store.Options{NoMaintenance: true})
+	cfg := config.Default()
+	if d.config != "" {
+		if cfg, err = config.Load(d.config); err != nil {
+			return nil, err
+		}
+	}
+	return sqlitestore.Open(dir, store.Options{NoMaintenance: true, DefaultQuota: storeQuota(cfg.Quota)})
 }
 
 // parseUserArgs parses a subcommand's flags and its single NAME argument,
@@ -217,8 +225,15 @@ func userList(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("list users: %w", err)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 8, 2, ' ', 0)
+	if len(users) > 0 {
+		fmt.Fprintf(tw, "NAME\tCREATED\tSTORAGE\tMESSAGES\n")
+	}
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\n", u.Name, u.Created.UTC().Format(time.DateTime))
+		storage, messages, err := usageColumns(ctx, st, u.Name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Created.UTC().Format(time.DateTime), storage, messages)
 	}
 	return tw.Flush()
 }

@@ -66,7 +66,7 @@ func TestUserCommands(t *testing.T) {
 
 	r = runArgs(t, "", "user", "list", "--data", dir).want(t, exitOK)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "alice ") || !strings.HasPrefix(lines[1], "bob ") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME ") || !strings.HasPrefix(lines[1], "alice ") || !strings.HasPrefix(lines[2], "bob ") {
 		t.Errorf("list = %q, want alice and bob", r.stdout)
 	}
 

@@ -29,6 +29,14 @@ type Config struct {
 	Log      Log      `toml:"log"`
 	Auth     Auth     `toml:"auth"`
 	LMTP     LMTP     `toml:"lmtp"`
+	Quota    Quota    `toml:"quota"`
+}
+
+// Quota is the default quota of users without one of their own (set
+// with "petrel user quota"), RFC 9208. Zero means no limit.
+type Quota struct {
+	Storage  Size  `toml:"storage"`  // sum of message sizes
+	Messages int64 `toml:"messages"` // number of messages
 }
 
 // Listen holds the listening addresses, as host:port; an empty string
@@ -58,6 +66,9 @@ type LMTP struct {
 	// DetailDelimiter separates user and detail ("alice+lists"); the
 	// detail names a mailbox to deliver to. "" disables details.
 	DetailDelimiter string `toml:"detail_delimiter"`
+	// QuotaTempFail answers over-quota recipients 452 4.2.2 instead of
+	// 552 5.2.2, so the MTA keeps the message and retries.
+	QuotaTempFail bool `toml:"quota_tempfail"`
 	// MaxRecipients caps RCPT commands per transaction.
 	MaxRecipients int `toml:"max_recipients"`
 	// MaxConnections caps concurrent LMTP connections.
@@ -211,6 +222,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Listen.LMTP); err != nil {
 			bad("listen.lmtp: %v", err)
 		}
+	}
+	if c.Quota.Storage < 0 || c.Quota.Messages < 0 {
+		bad("quota limits cannot be negative")
 	}
 	if len(c.LMTP.Domains) > 1000 {
 		bad("lmtp.domains has more than 1000 entries")

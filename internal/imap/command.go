@@ -141,5 +141,12 @@ type CopyArgs struct {
 // ExpungeArgs for UID EXPUNGE (RFC 4315); plain EXPUNGE has nil Args.
 type ExpungeArgs struct{ Set SeqSet }
 
+// QuotaArgs for GETQUOTA and SETQUOTA (RFC 9208 §4.1): the quota root and,
+// for SETQUOTA, the limits by upper-case resource name.
+type QuotaArgs struct {
+	Root   string
+	Limits map[string]uint64
+}
+
 // IDArgs for ID (RFC 2971): field/value pairs, nil for "ID NIL".
 type IDArgs struct{ Params map[string]*string }

@@ -55,6 +55,13 @@ func (s *session) cmdAppend(cmd *imap.Command) error {
 				break
 			}
 		}
+		if err := s.quotaRoom(msg.Size); err != nil {
+			// Refused before a synchronising literal is sent (the store
+			// checks again when it commits).
+			s.dec.RejectAppend()
+			failure = err
+			break
+		}
 		body, err := s.dec.AppendBody()
 		if err != nil {
 			failure = s.appendReadError(err)
@@ -99,6 +106,19 @@ func (s *session) cmdAppend(cmd *imap.Command) error {
 	}
 	code := "APPENDUID " + strconv.FormatUint(uint64(results[0].UIDValidity), 10) + " " + imap.SeqSetFromNums(uids).String()
 	return respOK(code, "APPEND completed")
+}
+
+// quotaRoom answers NO [OVERQUOTA] (RFC 9208 §4.3) when one more message
+// of size bytes cannot fit.
+func (s *session) quotaRoom(size int64) error {
+	q, u, err := s.acct.Quota(s.ctx)
+	if err != nil {
+		return storeError(err, "NONEXISTENT")
+	}
+	if (q.Storage > 0 && u.Storage+size > q.Storage) || (q.Messages > 0 && u.Messages+1 > q.Messages) {
+		return respNo("OVERQUOTA", "Quota exceeded")
+	}
+	return nil
 }
 
 // appendReadError maps a decoder error inside APPEND.

@@ -49,6 +49,10 @@ func init() {
 		"STATUS":      {states: authedOnly, fn: (*session).cmdStatus},
 		"APPEND":      {states: authedOnly, fn: (*session).cmdAppend},
 		"IDLE":        {states: authedOnly, fn: (*session).cmdIdle, noUpdates: true},
+		// RFC 9208 §4.1.
+		"GETQUOTA":     {states: authedOnly, fn: (*session).cmdGetQuota},
+		"GETQUOTAROOT": {states: authedOnly, fn: (*session).cmdGetQuotaRoot},
+		"SETQUOTA":     {states: authedOnly, fn: (*session).cmdSetQuota},
 		// §6.4: selected.
 		"CHECK":    {states: stateSelected, fn: (*session).cmdNoop},
 		"CLOSE":    {states: stateSelected, fn: (*session).cmdClose, noUpdates: true},
@@ -78,7 +82,8 @@ func (s *session) capabilities() string {
 		caps = append(caps, "SASL-IR")
 	}
 	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
-		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "UIDONLY", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "UIDONLY",
+		"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
 		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
 	return strings.Join(caps, " ")

@@ -130,7 +130,7 @@ func (s *session) cmdStatus(cmd *imap.Command) error {
 func checkStatusItems(items []imap.StatusItem) error {
 	for _, it := range items {
 		switch it {
-		case "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "MAILBOXID":
+		case "MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "MAILBOXID", "DELETED-STORAGE":
 		default:
 			return respBad("", "Unsupported STATUS item "+string(it))
 		}
@@ -160,6 +160,8 @@ func (s *session) writeStatusResponse(name string, items []imap.StatusItem, st s
 			s.enc.Raw(strconv.FormatInt(st.Size, 10))
 		case "HIGHESTMODSEQ":
 			s.enc.Number64(max(st.HighestModSeq, 1))
+		case "DELETED-STORAGE":
+			s.enc.Raw(strconv.FormatInt(st.DeletedSize, 10)) // RFC 9208 §4.2.1
 		case "MAILBOXID":
 			s.enc.Raw("(" + imap.MailboxID(st.ID, st.UIDValidity) + ")") // RFC 8474 §4.3
 		case "RECENT":

@@ -60,6 +60,9 @@ type Options struct {
 	Timeout time.Duration
 	// TempDir is where DATA is spooled; "" is os.TempDir().
 	TempDir string
+	// QuotaTempFail answers an over-quota recipient "452 4.2.2" (the MTA
+	// retries) instead of "552 5.2.2" (it bounces).
+	QuotaTempFail bool
 }
 
 // Server is an LMTP server. It has the net/http shape: Serve, Close,

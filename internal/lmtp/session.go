@@ -19,9 +19,12 @@ var (
 	errUnknownUser = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
 	errTooBig      = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
 	errOverQuota   = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full"}
-	errTempFail    = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary storage failure, try again later"}
-	errNoSender    = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL FROM first"}
-	errLongSender  = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 7}, Message: "Sender address too long"}
+	// errOverQuotaTemp is the over-quota reply with Options.QuotaTempFail:
+	// the MTA keeps the message and retries (RFC 3463 §3.3: X.2.2).
+	errOverQuotaTemp = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full, try again later"}
+	errTempFail      = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary storage failure, try again later"}
+	errNoSender      = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL FROM first"}
+	errLongSender    = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 7}, Message: "Sender address too long"}
 )
 
 // maxSender caps the reverse-path; RFC 5321 §4.5.3.1.3 allows 256 octets.
@@ -41,6 +44,15 @@ func replyFor(err error) *smtp.SMTPError {
 		return errOverQuota
 	}
 	return errTempFail
+}
+
+// reply is replyFor with the server's choice of over-quota reply.
+func (ss *session) reply(err error) *smtp.SMTPError {
+	r := replyFor(err)
+	if r == errOverQuota && ss.s.opts.QuotaTempFail {
+		return errOverQuotaTemp
+	}
+	return r
 }
 
 // session is one LMTP connection's transaction state. go-smtp calls its
@@ -120,12 +132,12 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		d, err := ss.deliver(rc, f, size, start)
 		if status == nil {
 			if err != nil {
-				return replyFor(err)
+				return ss.reply(err)
 			}
 			continue
 		}
 		if err != nil {
-			status.SetStatus(rc.Address, replyFor(err))
+			status.SetStatus(rc.Address, ss.reply(err))
 			continue
 		}
 		status.SetStatus(rc.Address, &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0},

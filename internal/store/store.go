@@ -40,6 +40,8 @@ type Options struct {
 	OnChange func(Change)
 	// MaxMessageSize caps Append; 0 means no cap.
 	MaxMessageSize int64
+	// DefaultQuota applies to users without a quota of their own.
+	DefaultQuota Quota
 	// NoMaintenance tells a short-lived process (a delivery command, the
 	// user CLI) to leave start-up maintenance, such as removing files left
 	// by a crash, to the long-running server.
@@ -54,6 +56,9 @@ type Store interface {
 	// special-use attributes (RFC 6154), all subscribed.
 	CreateUser(ctx context.Context, name, passwordHash string) error
 	SetPasswordHash(ctx context.Context, name, passwordHash string) error
+	// SetQuota gives a user a quota of their own; nil returns the user to
+	// Options.DefaultQuota.
+	SetQuota(ctx context.Context, name string, q *Quota) error
 	// DeleteUser removes the account record; with purge its mail too.
 	DeleteUser(ctx context.Context, name string, purge bool) error
 	User(ctx context.Context, name string) (UserInfo, error)
@@ -69,6 +74,20 @@ type UserInfo struct {
 	Name         string
 	PasswordHash string
 	Created      time.Time
+	Quota        *Quota // the user's own quota; nil: Options.DefaultQuota
+}
+
+// Quota limits an account (RFC 9208 §5): Storage is the sum of the
+// RFC822.SIZE of all messages in bytes (a message copied to two
+// mailboxes counts twice, as each copy is a message clients see);
+// Messages the number of messages. Zero means no limit.
+type Quota struct {
+	Storage, Messages int64
+}
+
+// Usage is what an account uses of its quota, counted as Quota counts.
+type Usage struct {
+	Storage, Messages int64
 }
 
 // Account is one user's mail.
@@ -96,7 +115,11 @@ type Account interface {
 	Status(ctx context.Context, name string) (MailboxStatus, error)
 	// Append stores one message, parsing it in the same pass that writes
 	// it, and returns after it is on stable storage.
+	// It fails with ErrOverQuota, storing nothing, when the message would
+	// take the account over its quota.
 	Append(ctx context.Context, name string, msg AppendMessage) (AppendResult, error)
+	// Quota returns the account's limits and usage.
+	Quota(ctx context.Context) (Quota, Usage, error)
 	// Mailbox returns a handle to a mailbox by name. The handle follows
 	// the mailbox across renames; after deletion its calls fail with
 	// ErrNoMailbox.
@@ -122,6 +145,7 @@ type MailboxStatus struct {
 	UIDValidity   uint32
 	Unseen        uint32
 	Deleted       uint32
+	DeletedSize   int64 // sum of the sizes of \Deleted messages (RFC 9208 DELETED-STORAGE)
 	Size          int64 // sum of message sizes (STATUS=SIZE, RFC 8438)
 	HighestModSeq uint64
 }
@@ -218,7 +242,8 @@ type Mailbox interface {
 	// record must return a superset, never miss a UID.
 	Vanished(ctx context.Context, since uint64) ([]uint32, error)
 	// Copy copies messages (sharing their files) to dest, keeping flags
-	// and internal dates.
+	// and internal dates; ErrOverQuota if the copies exceed the quota.
+	// (Move never does: it does not change the usage.)
 	Copy(ctx context.Context, uids []uint32, dest string) (CopyResult, error)
 	// Move is Copy then expunge of the sources, atomically (RFC 6851).
 	Move(ctx context.Context, uids []uint32, dest string) (CopyResult, error)

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bufio"
 	"reflect"
 	"strings"
 	"testing"
@@ -211,6 +212,35 @@ func TestCommandErrors(t *testing.T) {
 		}
 		if next, err := h.d.ReadCommand(); err != nil || next.Tag != "z" {
 			t.Errorf("%q: next command = %+v, %v; want z NOOP", tt.in, next, err)
+		}
+	}
+}
+
+func TestQuotaCommands(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want any
+	}{
+		{`a GETQUOTA ""`, &imap.QuotaArgs{Root: ""}},
+		{`a GETQUOTA "#user/alice"`, &imap.QuotaArgs{Root: "#user/alice"}},
+		{`a GETQUOTAROOT INBOX`, &imap.MailboxArgs{Mailbox: "INBOX"}},
+		{`a SETQUOTA "" (STORAGE 512 message 10)`, &imap.QuotaArgs{Root: "", Limits: map[string]uint64{"STORAGE": 512, "MESSAGE": 10}}},
+		{`a SETQUOTA x ()`, &imap.QuotaArgs{Root: "x", Limits: map[string]uint64{}}},
+	} {
+		d := NewDecoder(bufio.NewReader(strings.NewReader(tc.in+"\r\n")), func(string) error { return nil }, DefaultLimits())
+		cmd, err := d.ReadCommand()
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(cmd.Args, tc.want) {
+			t.Errorf("%s: args %#v, want %#v", tc.in, cmd.Args, tc.want)
+		}
+	}
+	for _, in := range []string{"a GETQUOTA", "a SETQUOTA x", "a SETQUOTA x (STORAGE)", "a SETQUOTA x (STORAGE -1)"} {
+		d := NewDecoder(bufio.NewReader(strings.NewReader(in+"\r\n")), func(string) error { return nil }, DefaultLimits())
+		if _, err := d.ReadCommand(); err == nil {
+			t.Errorf("%s: accepted", in)
 		}
 	}
 }

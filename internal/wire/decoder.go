@@ -190,6 +190,9 @@ func init() {
 		"COPY":         parseCopy,
 		"MOVE":         parseCopy,
 		"ID":           parseID,
+		"GETQUOTA":     parseGetQuota,
+		"GETQUOTAROOT": parseMailboxOnly,
+		"SETQUOTA":     parseSetQuota,
 	}
 }
 

@@ -284,7 +284,7 @@ func parseRename(d *Decoder, c *imap.Command) error {
 // §6.3.11, RFC 7162, RFC 7889, RFC 8438, RFC 8474; RECENT is rev1).
 var statusItems = map[string]bool{
 	"MESSAGES": true, "UIDNEXT": true, "UIDVALIDITY": true, "UNSEEN": true,
-	"DELETED": true, "SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true,
+	"DELETED": true, "SIZE": true, "RECENT": true, "HIGHESTMODSEQ": true, "DELETED-STORAGE": true,
 	"APPENDLIMIT": true, "MAILBOXID": true,
 }
 

@@ -290,7 +290,16 @@ func (ac *Account) Status(ctx context.Context, name string) (store.MailboxStatus
 	if err != nil {
 		return store.MailboxStatus{}, fmt.Errorf("status %q: %w", n, err)
 	}
-	return m.status(), nil
+	st := m.status()
+	if m.deleted > 0 {
+		// RFC 9208 DELETED-STORAGE: only when something is \Deleted, so
+		// the common case stays a one-row read.
+		err := ac.a.db.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM messages WHERE mailbox_id = ? AND deleted = 1`, m.id).Scan(&st.DeletedSize)
+		if err != nil {
+			return store.MailboxStatus{}, fmt.Errorf("status %q: %w", n, err)
+		}
+	}
+	return st, nil
 }
 
 func (m mbox) status() store.MailboxStatus {

@@ -54,6 +54,10 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		}
 	}()
 
+	quota, err := ac.limits(ctx)
+	if err != nil {
+		return res, err
+	}
 	date := msg.InternalDate
 	if date.IsZero() {
 		date = time.Now()
@@ -80,6 +84,9 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 			return err
 		}
 		if err := w.saveKeywords(m.id, kw); err != nil {
+			return err
+		}
+		if err := w.checkQuota(quota, sf.size, 1); err != nil {
 			return err
 		}
 		modseq, err := w.modseq(m.id)

@@ -178,8 +178,16 @@ func (mb *Mailbox) copyOrMove(ctx context.Context, uids []uint32, dest string, m
 	if err != nil {
 		return store.CopyResult{}, fmt.Errorf("%s: %w", op, err)
 	}
+	var quota store.Quota
+	if !move {
+		// MOVE leaves the usage as it is; COPY adds to it (RFC 9208 §5).
+		if quota, err = mb.ac.limits(ctx); err != nil {
+			return store.CopyResult{}, fmt.Errorf("%s: %w", op, err)
+		}
+	}
 	var res store.CopyResult
 	err = mb.ac.update(ctx, func(w *wtx) error {
+		w.quota = quota
 		src, err := mboxByID(ctx, w.tx, mb.id)
 		if err != nil {
 			return err
@@ -213,6 +221,7 @@ func (w *wtx) copyMessages(src, dst mbox, uids []uint32, move bool) (store.CopyR
 		fileID int64
 	}
 	var ms []msg
+	var added int64
 	z := zones{}
 	for rows.Next() {
 		var m msg
@@ -222,6 +231,7 @@ func (w *wtx) copyMessages(src, dst mbox, uids []uint32, move bool) (store.CopyR
 			return res, err
 		}
 		ms = append(ms, m)
+		added += m.meta.Size
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -236,6 +246,11 @@ func (w *wtx) copyMessages(src, dst mbox, uids []uint32, move bool) (store.CopyR
 	kw, err := w.keywords(dst.id)
 	if err != nil {
 		return res, err
+	}
+	if !move {
+		if err := w.checkQuota(w.quota, added, int64(len(ms))); err != nil {
+			return res, err
+		}
 	}
 	modseq, err := w.modseq(dst.id)
 	if err != nil {

@@ -8,6 +8,9 @@ var usersMigrations = []string{
 		password_hash TEXT NOT NULL,
 		created       INTEGER NOT NULL
 	);`,
+	// Quotas (RFC 9208): NULL columns follow Options.DefaultQuota.
+	`ALTER TABLE users ADD COLUMN quota_storage INTEGER;
+	ALTER TABLE users ADD COLUMN quota_messages INTEGER;`,
 }
 
 // accountMigrations is the schema of an account's mail.db; entry i

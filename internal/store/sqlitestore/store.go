@@ -174,8 +174,9 @@ func (s *Store) DeleteUser(ctx context.Context, name string, purge bool) error {
 func (s *Store) User(ctx context.Context, name string) (store.UserInfo, error) {
 	var u store.UserInfo
 	var created int64
-	err := s.users.r.QueryRowContext(ctx, `SELECT name, password_hash, created FROM users WHERE name = ?`, name).
-		Scan(&u.Name, &u.PasswordHash, &created)
+	var qs, qm sql.NullInt64
+	err := s.users.r.QueryRowContext(ctx, `SELECT name, password_hash, created, quota_storage, quota_messages FROM users WHERE name = ?`, name).
+		Scan(&u.Name, &u.PasswordHash, &created, &qs, &qm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", name, store.ErrNoUser)
 	}
@@ -183,12 +184,13 @@ func (s *Store) User(ctx context.Context, name string) (store.UserInfo, error) {
 		return u, fmt.Errorf("user %q: %w", name, err)
 	}
 	u.Created = time.Unix(created, 0)
+	u.Quota = userQuota(qs, qm)
 	return u, nil
 }
 
 // Users lists all users sorted by name.
 func (s *Store) Users(ctx context.Context) ([]store.UserInfo, error) {
-	rows, err := s.users.r.QueryContext(ctx, `SELECT name, password_hash, created FROM users ORDER BY name`)
+	rows, err := s.users.r.QueryContext(ctx, `SELECT name, password_hash, created, quota_storage, quota_messages FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -197,10 +199,12 @@ func (s *Store) Users(ctx context.Context) ([]store.UserInfo, error) {
 	for rows.Next() {
 		var u store.UserInfo
 		var created int64
-		if err := rows.Scan(&u.Name, &u.PasswordHash, &created); err != nil {
+		var qs, qm sql.NullInt64
+		if err := rows.Scan(&u.Name, &u.PasswordHash, &created, &qs, &qm); err != nil {
 			return nil, fmt.Errorf("list users: %w", err)
 		}
 		u.Created = time.Unix(created, 0)
+		u.Quota = userQuota(qs, qm)
 		us = append(us, u)
 	}
 	if err := rows.Err(); err != nil {

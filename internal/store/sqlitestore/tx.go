@@ -74,6 +74,9 @@ type wtx struct {
 	// unlink lists files to remove after a successful commit; undo lists
 	// files to remove when the transaction fails.
 	unlink, undo []string
+	// quota is the account's quota, for transactions that add messages
+	// (checkQuota).
+	quota store.Quota
 }
 
 // update runs fn in a write transaction, commits, removes files no longer

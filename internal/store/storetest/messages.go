@@ -376,7 +376,7 @@ func testStatus(t *testing.T, open Opener) {
 	appendMsg(t, a, "INBOX", m2, `\Deleted`)
 	appendMsg(t, a, "INBOX", m3)
 	st := status(t, a, "INBOX")
-	want := store.MailboxStatus{ID: st.ID, Messages: 3, UIDNext: 4, UIDValidity: st.UIDValidity, Unseen: 2, Deleted: 1,
+	want := store.MailboxStatus{ID: st.ID, Messages: 3, UIDNext: 4, UIDValidity: st.UIDValidity, Unseen: 2, Deleted: 1, DeletedSize: int64(len(m2)),
 		Size: int64(len(m1) + len(m2) + len(m3)), HighestModSeq: st.HighestModSeq}
 	if st != want || st.HighestModSeq == 0 {
 		t.Fatalf("Status = %+v, want %+v", st, want)
@@ -587,5 +587,65 @@ func testObjectIDs(t *testing.T, open Opener) {
 	cp := snapshot(t, mailbox(t, a, "Archive")).Messages[0]
 	if cp.UID != res.DestUIDs[0] || cp.EmailID != parent.EmailID || cp.ThreadID != parent.ThreadID {
 		t.Fatalf("copy has ids %d/%d, source %d/%d", cp.EmailID, cp.ThreadID, parent.EmailID, parent.ThreadID)
+	}
+}
+
+// testQuota checks RFC 9208 limits: usage counts every message (copies
+// too), an append or copy over a limit fails and stores nothing, MOVE is
+// not limited, and a user's own quota overrides the default.
+func testQuota(t *testing.T, open Opener) {
+	msg := testMessage("q", "0123456789")
+	size := int64(len(msg))
+	e := openEnv(t, open, store.Options{DefaultQuota: store.Quota{Messages: 3}})
+	a := e.account("u")
+	ctx := e.ctx
+	for range 3 {
+		appendMsg(t, a, "INBOX", msg)
+	}
+	q, u, err := a.Quota(ctx)
+	must(t, "quota", err)
+	if q != (store.Quota{Messages: 3}) || u != (store.Usage{Storage: 3 * size, Messages: 3}) {
+		t.Fatalf("quota %+v usage %+v", q, u)
+	}
+	_, err = a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(msg), Size: size})
+	if !errors.Is(err, store.ErrOverQuota) {
+		t.Fatalf("append over the message limit: %v", err)
+	}
+	inbox := mailbox(t, a, "INBOX")
+	if _, err := inbox.Copy(ctx, []uint32{1}, "Archive"); !errors.Is(err, store.ErrOverQuota) {
+		t.Fatalf("copy over the limit: %v", err)
+	}
+	if _, err := inbox.Move(ctx, []uint32{1}, "Archive"); err != nil {
+		t.Fatalf("move at the limit: %v", err)
+	}
+	if _, u, _ := a.Quota(ctx); u.Messages != 3 {
+		t.Fatalf("usage after refused writes and a move: %+v", u)
+	}
+	// The user's own quota: storage only, room for exactly one more.
+	must(t, "set quota", e.st.SetQuota(ctx, "u", &store.Quota{Storage: 4 * size}))
+	appendMsg(t, a, "INBOX", msg)
+	_, err = a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(msg), Size: size})
+	if !errors.Is(err, store.ErrOverQuota) {
+		t.Fatalf("append over the storage limit: %v", err)
+	}
+	ui, err := e.st.User(ctx, "u")
+	must(t, "user", err)
+	if ui.Quota == nil || *ui.Quota != (store.Quota{Storage: 4 * size}) {
+		t.Fatalf("user quota %+v", ui.Quota)
+	}
+	// Expunging frees the space.
+	_, err = inbox.StoreFlags(ctx, []uint32{2}, store.FlagsAdd, []string{`\Deleted`})
+	must(t, "flag", err)
+	st, err := a.Status(ctx, "INBOX")
+	must(t, "status", err)
+	if st.DeletedSize != size {
+		t.Fatalf("DeletedSize %d, want %d", st.DeletedSize, size)
+	}
+	_, err = inbox.Expunge(ctx, []uint32{2})
+	must(t, "expunge", err)
+	appendMsg(t, a, "INBOX", msg)
+	must(t, "clear quota", e.st.SetQuota(ctx, "u", nil))
+	if ui, _ := e.st.User(ctx, "u"); ui.Quota != nil {
+		t.Fatalf("quota after clearing: %+v", ui.Quota)
 	}
 }

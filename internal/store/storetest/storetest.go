@@ -50,6 +50,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"Vanished", testVanished},
 		{"SaveDate", testSaveDate},
 		{"ObjectIDs", testObjectIDs},
+		{"Quota", testQuota},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
