@@ -91,7 +91,8 @@ func deliver(ctx context.Context, e env, cfg config.Config, rcpt, mailbox string
 		return temp(err)
 	}
 	defer st.Close()
-	res := lmtp.Resolver{Users: st.User, Domains: cfg.LMTP.Domains, DetailDelimiter: cfg.LMTP.DetailDelimiter}
+	res := lmtp.Resolver{Users: st.User, Aliases: st.Alias, Domains: cfg.LMTP.Domains,
+		DetailDelimiter: cfg.LMTP.DetailDelimiter, CatchAll: cfg.LMTP.CatchAll}
 	rc, err := res.Resolve(ctx, rcpt)
 	if errors.Is(err, lmtp.ErrUnknownRecipient) {
 		return exitCodeError{exNoUser, fmt.Errorf("no such user: %s", rcpt)}

@@ -46,6 +46,8 @@ Usage:
   petrel user passwd [--data DIR] [--config FILE] NAME [--password-stdin]
   petrel user del    [--data DIR] [--config FILE] NAME [--purge]
   petrel user list   [--data DIR] [--config FILE]
+  petrel user quota  [--data DIR] [--config FILE] NAME [--storage SIZE] [--messages N] [--default]
+  petrel user alias add|del|list [--data DIR] [--config FILE] [ADDRESS [USER]]
   petrel version
   petrel help
 

@@ -35,3 +35,18 @@ func TestUserQuota(t *testing.T) {
 	runArgs(t, "", "user", "quota", "--data", dir, "alice", "--storage", "lots").want(t, exitUsage)
 	runArgs(t, "", "user", "quota", "--data", dir, "nobody", "--messages", "1").want(t, exitError)
 }
+
+func TestUserAlias(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	runArgs(t, "pw\n", "user", "add", "--data", dir, "--password-stdin", "alice").want(t, exitOK)
+	runArgs(t, "", "user", "alias", "add", "--data", dir, "Postmaster@Example.org", "alice").want(t, exitOK)
+	runArgs(t, "", "user", "alias", "add", "--data", dir, "sales", "nobody").want(t, exitError)
+	r := runArgs(t, "", "user", "alias", "list", "--data", dir).want(t, exitOK)
+	if strings.TrimSpace(r.stdout) != "postmaster@example.org  alice" {
+		t.Errorf("alias list = %q", r.stdout)
+	}
+	runArgs(t, "", "user", "alias", "del", "--data", dir, "postmaster@example.org").want(t, exitOK)
+	runArgs(t, "", "user", "alias", "del", "--data", dir, "postmaster@example.org").want(t, exitError)
+	runArgs(t, "", "user", "alias", "add", "--data", dir, "x").want(t, exitUsage)
+	runArgs(t, "", "user", "alias", "rename", "--data", dir).want(t, exitUsage)
+}

@@ -95,6 +95,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		Timeout:         cfg.LMTP.Timeout.Duration,
 		TempDir:         spoolDir,
 		QuotaTempFail:   cfg.LMTP.QuotaTempFail,
+		CatchAll:        cfg.LMTP.CatchAll,
 	})
 
 	ls, err := listen(cfg, srv, lsrv)

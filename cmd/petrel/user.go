@@ -30,6 +30,8 @@ func cmdUser(ctx context.Context, e env, args []string) error {
 		return userList(ctx, e, rest)
 	case "quota":
 		return userQuota(ctx, e, rest)
+	case "alias":
+		return userAlias(ctx, e, rest)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(e.stdout, usageText)
 		return nil

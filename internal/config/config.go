@@ -66,6 +66,9 @@ type LMTP struct {
 	// DetailDelimiter separates user and detail ("alice+lists"); the
 	// detail names a mailbox to deliver to. "" disables details.
 	DetailDelimiter string `toml:"detail_delimiter"`
+	// CatchAll is the user that receives mail for unknown addresses in
+	// the local domains; "" (the default) turns catch-all off.
+	CatchAll string `toml:"catch_all"`
 	// QuotaTempFail answers over-quota recipients 452 4.2.2 instead of
 	// 552 5.2.2, so the MTA keeps the message and retries.
 	QuotaTempFail bool `toml:"quota_tempfail"`

@@ -28,6 +28,12 @@ type Resolver struct {
 	Domains []string
 	// DetailDelimiter separates user and detail; "" disables details.
 	DetailDelimiter string
+	// Aliases, when set, looks an alias up (see store.Store.Alias); it
+	// returns an error wrapping store.ErrNoAlias when there is none.
+	Aliases func(ctx context.Context, address string) (string, error)
+	// CatchAll, when not "", receives mail for unknown addresses in the
+	// local domains. Off by default.
+	CatchAll string
 }
 
 // Recipient is a resolved address.
@@ -45,7 +51,9 @@ type Recipient struct {
 //  1. the whole address, as a user named "alice@example.org";
 //  2. the local part alone ("alice"), if the domain is local;
 //  3. and 4. the same with the detail cut off at the first
-//     DetailDelimiter ("alice+lists" → "alice", detail "lists").
+//     DetailDelimiter ("alice+lists" → "alice", detail "lists");
+//  5. aliases of the same candidates, in the same order (lower case);
+//  6. the CatchAll user, for a local domain.
 //
 // A bare "alice" has no domain and is always local. It returns an error
 // wrapping ErrUnknownRecipient when no candidate exists, or another error
@@ -87,6 +95,27 @@ func (r *Resolver) Resolve(ctx context.Context, addr string) (Recipient, error) 
 		}
 		rc.User, rc.Detail = name, c.detail
 		return rc, nil
+	}
+	if r.Aliases != nil {
+		for _, c := range cands {
+			user, err := r.Aliases(ctx, strings.ToLower(c.name))
+			if errors.Is(err, store.ErrNoAlias) {
+				continue
+			}
+			if err != nil {
+				return rc, fmt.Errorf("look up alias %q: %w", c.name, err)
+			}
+			rc.User, rc.Detail = user, c.detail
+			return rc, nil
+		}
+	}
+	if r.CatchAll != "" && localDomain {
+		if _, err := r.Users(ctx, r.CatchAll); err == nil {
+			rc.User = r.CatchAll
+			return rc, nil
+		} else if !errors.Is(err, store.ErrNoUser) {
+			return rc, fmt.Errorf("look up %q: %w", r.CatchAll, err)
+		}
 	}
 	return rc, fmt.Errorf("%q: %w", addr, ErrUnknownRecipient)
 }

@@ -105,3 +105,41 @@ func TestReplyFor(t *testing.T) {
 		}
 	}
 }
+
+// Aliases come after real users and before the catch-all, which only
+// applies to local domains (issue: "catch-all off by default").
+func TestResolveAliasesAndCatchAll(t *testing.T) {
+	aliases := map[string]string{"postmaster@example.org": "alice", "sales": "bob", "alice": "bob"}
+	r := &Resolver{
+		Users:           fakeUsers("alice", "bob"),
+		Domains:         []string{"example.org"},
+		DetailDelimiter: "+",
+		Aliases: func(_ context.Context, addr string) (string, error) {
+			if u, ok := aliases[addr]; ok {
+				return u, nil
+			}
+			return "", fmt.Errorf("alias %q: %w", addr, store.ErrNoAlias)
+		},
+	}
+	for _, tc := range []struct{ addr, user, detail string }{
+		{"Postmaster@Example.org", "alice", ""},
+		{"sales@example.org", "bob", ""},
+		{"sales+q3@example.org", "bob", "q3"},
+		{"alice@example.org", "alice", ""}, // a user beats an alias
+	} {
+		rc, err := r.Resolve(context.Background(), tc.addr)
+		if err != nil || rc.User != tc.user || rc.Detail != tc.detail {
+			t.Errorf("%s → %+v, %v; want %s/%s", tc.addr, rc, err, tc.user, tc.detail)
+		}
+	}
+	if _, err := r.Resolve(context.Background(), "zed@example.org"); !errors.Is(err, ErrUnknownRecipient) {
+		t.Errorf("unknown address without catch-all: %v", err)
+	}
+	r.CatchAll = "alice"
+	if rc, err := r.Resolve(context.Background(), "zed@example.org"); err != nil || rc.User != "alice" {
+		t.Errorf("catch-all: %+v, %v", rc, err)
+	}
+	if _, err := r.Resolve(context.Background(), "zed@elsewhere.com"); !errors.Is(err, ErrUnknownRecipient) {
+		t.Errorf("catch-all took a foreign domain: %v", err)
+	}
+}

@@ -60,6 +60,9 @@ type Options struct {
 	Timeout time.Duration
 	// TempDir is where DATA is spooled; "" is os.TempDir().
 	TempDir string
+	// CatchAll, when not "", is the user that receives mail for unknown
+	// addresses in the local domains.
+	CatchAll string
 	// QuotaTempFail answers an over-quota recipient "452 4.2.2" (the MTA
 	// retries) instead of "552 5.2.2" (it bounces).
 	QuotaTempFail bool
@@ -108,8 +111,10 @@ func New(opts Options) *Server {
 		log:  opts.Logger,
 		resolver: &Resolver{
 			Users:           opts.Store.User,
+			Aliases:         opts.Store.Alias,
 			Domains:         opts.Domains,
 			DetailDelimiter: opts.DetailDelimiter,
+			CatchAll:        opts.CatchAll,
 		},
 		sem: make(chan struct{}, opts.MaxConns),
 	}

@@ -23,6 +23,7 @@ const Delim = '/'
 // Errors returned by backends; callers test them with errors.Is.
 var (
 	ErrNoUser        = errors.New("no such user")
+	ErrNoAlias       = errors.New("no such alias")
 	ErrUserExists    = errors.New("user already exists")
 	ErrNoMailbox     = errors.New("no such mailbox")         // NO [NONEXISTENT] / [TRYCREATE]
 	ErrMailboxExists = errors.New("mailbox already exists")  // NO [ALREADYEXISTS]
@@ -62,6 +63,14 @@ type Store interface {
 	// DeleteUser removes the account record; with purge its mail too.
 	DeleteUser(ctx context.Context, name string, purge bool) error
 	User(ctx context.Context, name string) (UserInfo, error)
+	// SetAlias makes address (lower case, as the caller normalised it)
+	// deliver to user; it replaces an existing alias. Deleting the user
+	// deletes its aliases.
+	SetAlias(ctx context.Context, address, user string) error
+	DeleteAlias(ctx context.Context, address string) error
+	// Alias returns the user an address is an alias of, or ErrNoAlias.
+	Alias(ctx context.Context, address string) (string, error)
+	Aliases(ctx context.Context) ([]Alias, error)
 	Users(ctx context.Context) ([]UserInfo, error)
 	// OpenAccount returns a handle to an account's mail. Handles are
 	// cheap; the backend shares state between handles of one account.
@@ -75,6 +84,11 @@ type UserInfo struct {
 	PasswordHash string
 	Created      time.Time
 	Quota        *Quota // the user's own quota; nil: Options.DefaultQuota
+}
+
+// Alias is one address delivered to a user.
+type Alias struct {
+	Address, User string
 }
 
 // Quota limits an account (RFC 9208 §5): Storage is the sum of the

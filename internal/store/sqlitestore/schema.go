@@ -11,6 +11,11 @@ var usersMigrations = []string{
 	// Quotas (RFC 9208): NULL columns follow Options.DefaultQuota.
 	`ALTER TABLE users ADD COLUMN quota_storage INTEGER;
 	ALTER TABLE users ADD COLUMN quota_messages INTEGER;`,
+	// Aliases for LMTP recipient mapping.
+	`CREATE TABLE aliases (
+		address TEXT PRIMARY KEY,
+		user    TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE
+	);`,
 }
 
 // accountMigrations is the schema of an account's mail.db; entry i

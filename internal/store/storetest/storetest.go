@@ -51,6 +51,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"SaveDate", testSaveDate},
 		{"ObjectIDs", testObjectIDs},
 		{"Quota", testQuota},
+		{"Aliases", testAliases},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
@@ -269,3 +270,37 @@ func sameTime(a, b time.Time) bool {
 
 // stringsReader returns a reader of s.
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+// testAliases checks the alias table: set, replace, look up, list,
+// delete, unknown users refused, and aliases gone with their user.
+func testAliases(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	ctx := e.ctx
+	e.account("alice")
+	e.account("bob")
+	if err := e.st.SetAlias(ctx, "postmaster@example.org", "nobody"); !errors.Is(err, store.ErrNoUser) {
+		t.Fatalf("alias to a missing user: %v", err)
+	}
+	must(t, "set", e.st.SetAlias(ctx, "postmaster@example.org", "alice"))
+	must(t, "set", e.st.SetAlias(ctx, "sales", "alice"))
+	must(t, "replace", e.st.SetAlias(ctx, "sales", "bob"))
+	if u, err := e.st.Alias(ctx, "sales"); err != nil || u != "bob" {
+		t.Fatalf("Alias(sales) = %q, %v", u, err)
+	}
+	if _, err := e.st.Alias(ctx, "nope"); !errors.Is(err, store.ErrNoAlias) {
+		t.Fatalf("Alias(nope): %v", err)
+	}
+	list, err := e.st.Aliases(ctx)
+	must(t, "list", err)
+	if len(list) != 2 || list[0] != (store.Alias{Address: "postmaster@example.org", User: "alice"}) || list[1] != (store.Alias{Address: "sales", User: "bob"}) {
+		t.Fatalf("Aliases = %+v", list)
+	}
+	must(t, "delete", e.st.DeleteAlias(ctx, "postmaster@example.org"))
+	if err := e.st.DeleteAlias(ctx, "postmaster@example.org"); !errors.Is(err, store.ErrNoAlias) {
+		t.Fatalf("second delete: %v", err)
+	}
+	must(t, "delete user", e.st.DeleteUser(ctx, "bob", true))
+	if _, err := e.st.Alias(ctx, "sales"); !errors.Is(err, store.ErrNoAlias) {
+		t.Fatalf("alias of a deleted user: %v", err)
+	}
+}
