@@ -133,7 +133,9 @@ func (p *lmtpPetrel) bodies(t *testing.T, user, mailbox string) []string {
 		return nil
 	}
 	sect := &imap.FetchItemBodySection{Peek: true}
-	msgs := fetchAll(t, c, imap.SeqSetNum(1, sel.NumMessages), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{sect}})
+	var all imap.SeqSet
+	all.AddRange(1, sel.NumMessages)
+	msgs := fetchAll(t, c, all, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{sect}})
 	var out []string
 	for _, m := range msgs {
 		out = append(out, string(m.FindBodySection(sect)))
