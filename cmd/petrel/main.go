@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"petrel.dev/petrel/internal/bench"
 )
 
 func main() {
@@ -48,6 +50,7 @@ Usage:
   petrel user list   [--data DIR] [--config FILE]
   petrel user quota  [--data DIR] [--config FILE] NAME [--storage SIZE] [--messages N] [--default]
   petrel user alias add|del|list [--data DIR] [--config FILE] [ADDRESS [USER]]
+  petrel bench --target HOST:PORT --scenario NAME [flags]   (petrel bench -h)
   petrel version
   petrel help
 
@@ -114,6 +117,11 @@ func dispatch(ctx context.Context, e env, args []string) error {
 		return cmdUser(ctx, e, rest)
 	case "deliver":
 		return cmdDeliver(ctx, e, rest)
+	case "bench":
+		if code := bench.Main(ctx, rest, e.stdout, e.stderr); code != 0 {
+			return exitCodeError{code, errors.New("bench failed")}
+		}
+		return nil
 	case "version", "--version", "-version":
 		return cmdVersion(e, rest)
 	case "help", "-h", "-help", "--help":
