@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"petrel.dev/petrel/internal/auth"
@@ -26,6 +27,10 @@ import (
 
 // shutdownTimeout bounds the wait for sessions to end on SIGINT/SIGTERM.
 const shutdownTimeout = 10 * time.Second
+
+// certPollInterval is how often the certificate files are checked for
+// changes.
+const certPollInterval = certs.DefaultPollInterval
 
 // firstUser is created, with a printed random password, when a server
 // starts on a data directory without users.
@@ -59,17 +64,26 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 
-	tlsCfg, err := serverTLS(cfg)
+	tlsCerts, err := serverCerts(cfg, log)
 	if err != nil {
 		return err
 	}
+	// The certificate is reloaded on SIGHUP and when its files change;
+	// established connections keep theirs.
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	defer stopReload()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadCerts(reloadCtx, tlsCerts, hup, log)
+	go tlsCerts.Watch(reloadCtx, certPollInterval)
 	limits := wire.DefaultLimits()
 	limits.MaxAppend = int64(cfg.Limits.AppendLimit)
 	limits.MaxLine = int(cfg.Limits.MaxLine)
 	srv := imapserver.New(imapserver.Options{
 		Store:         st,
 		Auth:          auth.New(passwordLookup(st), authOptions(cfg.Auth, log)),
-		TLS:           tlsCfg,
+		TLS:           tlsCerts.TLSConfig(),
 		Logger:        log,
 		Limits:        limits,
 		AuthTimeout:   cfg.Timeouts.Auth.Duration,
@@ -301,9 +315,11 @@ func ensureFirstUser(ctx context.Context, e env, st store.Store) error {
 	return nil
 }
 
-// serverTLS loads the configured certificate, or a generated self-signed
-// one in the data directory.
-func serverTLS(cfg config.Config) (*tls.Config, error) {
+// serverCerts loads the configured certificate, or a generated
+// self-signed one in the data directory, into a Reloader. A key that does
+// not belong to the certificate stops the start with a message naming
+// both files.
+func serverCerts(cfg config.Config, log *slog.Logger) (*certs.Reloader, error) {
 	certFile, keyFile := cfg.TLS.Cert, cfg.TLS.Key
 	if certFile == "" {
 		var err error
@@ -311,5 +327,26 @@ func serverTLS(cfg config.Config) (*tls.Config, error) {
 			return nil, err
 		}
 	}
-	return certs.Load(certFile, keyFile)
+	r, err := certs.NewReloader(certFile, keyFile, log)
+	if errors.Is(err, certs.ErrKeyMismatch) {
+		return nil, fmt.Errorf("TLS certificate %s does not match private key %s: not starting", certFile, keyFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	return r, nil
+}
+
+// reloadCerts reloads r on every signal from hup until ctx ends. A
+// failed reload is logged by r and keeps the previous certificate.
+func reloadCerts(ctx context.Context, r *certs.Reloader, hup <-chan os.Signal, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			log.Info("SIGHUP: reloading the TLS certificate")
+			r.Reload()
+		}
+	}
 }

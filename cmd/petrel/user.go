@@ -104,7 +104,8 @@ func parseUserArgs(fs *flag.FlagSet, args []string) (string, error) {
 }
 
 // newPassword reads a password from stdin (fromStdin) or generates one
-// and prints it. It returns the password's hash.
+// and prints it. It returns the password's hash, with the SCRAM
+// credentials derived from it.
 func newPassword(e env, name string, fromStdin bool) (string, error) {
 	var pw string
 	if fromStdin {
@@ -116,9 +117,15 @@ func newPassword(e env, name string, fromStdin bool) (string, error) {
 	} else {
 		pw = generatePassword()
 	}
+	// The hash carries the SCRAM-SHA-256 credentials derived from the
+	// password, unless SASLprep (RFC 4013) refuses it.
 	hash, err := auth.HashPassword(pw)
 	if err != nil {
 		return "", err
+	}
+	if !auth.HasSCRAM(hash) {
+		fmt.Fprintf(e.stderr, "petrel: warning: the password of %s is not allowed by SASLprep (RFC 4013); "+
+			"SCRAM logins will fail, PLAIN and LOGIN work\n", name)
 	}
 	if !fromStdin {
 		fmt.Fprintf(e.stdout, "password for %s: %s\n", name, pw)

@@ -75,7 +75,9 @@ type cacheEntry struct {
 
 // New returns an Authenticator. lookup returns the stored password hash
 // of a (normalised) user, or an error wrapping store.ErrNoUser; it is
-// called on every Authenticate, so it must be cheap.
+// called on every Authenticate and every SCRAM exchange (NewSCRAM), so it
+// must be cheap. The hash is HashPassword's string, which also carries
+// the user's SCRAM credentials.
 func New(lookup func(ctx context.Context, user string) (string, error), opts Options) *Authenticator {
 	return newWith(lookup, opts, defaultParams)
 }

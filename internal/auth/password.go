@@ -1,7 +1,9 @@
 // Package auth checks user names and passwords: argon2id password hashes
-// in PHC string form, the SASL PLAIN message (RFC 4616), user-name
-// normalisation, and an Authenticator that adds growing delays after
-// failed logins and a cache of recent successful logins.
+// in PHC string form with SCRAM-SHA-256 credentials beside them, the SASL
+// mechanisms PLAIN (RFC 4616), LOGIN and SCRAM-SHA-256(-PLUS) (RFC 5802,
+// RFC 7677) with channel binding (RFC 9266, RFC 5929), SASLprep (RFC
+// 4013), user-name normalisation, and an Authenticator that adds growing
+// delays after failed logins and a cache of recent successful logins.
 package auth
 
 import (
@@ -55,9 +57,22 @@ var ErrMalformedHash = errors.New("auth: malformed password hash")
 
 // HashPassword hashes password with argon2id and a random salt, and
 // returns it as a PHC string: "$argon2id$v=19$m=65536,t=1,p=1$salt$hash"
-// with salt and hash in unpadded standard base64.
+// with salt and hash in unpadded standard base64. When SASLprep (RFC
+// 4013) accepts the password, SCRAM-SHA-256 credentials with their own
+// random salt follow (see scram.go); HasSCRAM tells whether they did.
 func HashPassword(password string) (string, error) {
-	return hashWith(defaultParams, password)
+	h, err := hashWith(defaultParams, password)
+	if err != nil {
+		return "", err
+	}
+	salt := make([]byte, scramSaltLen)
+	rand.Read(salt) // never fails (crypto/rand since Go 1.24)
+	c, err := DeriveSCRAM(password, salt, SCRAMIterations)
+	if err != nil {
+		// SASLprep refused the password: PLAIN and LOGIN still work.
+		return h, nil
+	}
+	return h + c.encode(), nil
 }
 
 func hashWith(p params, password string) (string, error) {
@@ -71,14 +86,16 @@ func hashWith(p params, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: read random salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(p.keyLen))
+	key := idKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(p.keyLen))
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.memory, p.time, p.threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // VerifyPassword reports whether password matches hash, comparing in
 // constant time. It returns an error wrapping ErrMalformedHash when hash
-// is not an argon2id PHC string this package can verify.
+// is not an argon2id PHC string this package can verify, optionally
+// followed by SCRAM credentials (hashes from before SCRAM support have
+// none and verify as before).
 func VerifyPassword(hash, password string) (bool, error) {
 	p, salt, key, err := parseHash(hash)
 	if err != nil {
@@ -87,17 +104,24 @@ func VerifyPassword(hash, password string) (bool, error) {
 	if len(password) > MaxPasswordLen {
 		return false, nil
 	}
-	got := argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(key)))
+	got := idKey([]byte(password), salt, p.time, p.memory, p.threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
-// parseHash splits a PHC string "$argon2id$v=19$m=..,t=..,p=..$salt$hash".
+// parseHash splits a PHC string "$argon2id$v=19$m=..,t=..,p=..$salt$hash",
+// checking the SCRAM suffix, if any, too.
 func parseHash(hash string) (p params, salt, key []byte, err error) {
 	bad := func(why string) (params, []byte, []byte, error) {
 		return params{}, nil, nil, fmt.Errorf("%w: %s", ErrMalformedHash, why)
 	}
 	if len(hash) > maxHashLen {
 		return bad("too long")
+	}
+	if phc, suffix, ok := splitSCRAM(hash); ok {
+		if _, err := parseSCRAM(suffix); err != nil {
+			return params{}, nil, nil, err
+		}
+		hash = phc
 	}
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[0] != "" {

@@ -1,5 +1,6 @@
 // Package certs loads the server's TLS certificate and, when none is
-// configured, generates and reuses a self-signed one.
+// configured, generates and reuses a self-signed one; a Reloader replaces
+// the certificate in service when its files change or on request.
 package certs
 
 import (

@@ -74,8 +74,14 @@ func (s *session) capabilities() string {
 		if !s.tls && s.srv.opts.TLS != nil {
 			caps = append(caps, "STARTTLS")
 		}
+		// SCRAM never sends the password, so it is offered on cleartext
+		// too; -PLUS needs a TLS channel to bind to (RFC 5802 §6).
+		caps = append(caps, "AUTH=SCRAM-SHA-256")
+		if s.tls {
+			caps = append(caps, "AUTH=SCRAM-SHA-256-PLUS")
+		}
 		if s.plaintextAllowed() {
-			caps = append(caps, "AUTH=PLAIN")
+			caps = append(caps, "AUTH=PLAIN", "AUTH=LOGIN")
 		} else {
 			caps = append(caps, "LOGINDISABLED")
 		}
