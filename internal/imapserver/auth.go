@@ -217,6 +217,11 @@ func (s *session) saslStep(challenge []byte) ([]byte, error) {
 	if line == "*" {
 		return nil, respBad("", "Authentication canceled")
 	}
+	if line == "=" {
+		// Some clients (go-imap among them) send an empty response as
+		// "=", the RFC 4959 spelling for initial responses.
+		line = ""
+	}
 	resp, err := base64.StdEncoding.Strict().DecodeString(line)
 	if err != nil {
 		return nil, respBad("", "Invalid base64 in SASL response")
