@@ -271,6 +271,11 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 		// RFC 9051 §6.4.5: a FETCH that sets \Seen reports the new flags.
 		e.Raw(" FLAGS ").Flags(s.flagsWithRecent(m.UID, f.currentFlags(true)))
 	}
+	if flagsChanged && s.qresync && s.needsUID() && !hasAtt(atts, imap.FetchUID) {
+		// RFC 7162 §3.2.4 (erratum 1807): the implicit \Seen change is an
+		// untagged FETCH that must carry UID under QRESYNC.
+		e.Raw(" UID ").Number(m.UID)
+	}
 	if flagsChanged && s.condstore && !wroteModSeq {
 		// RFC 7162 §3.1: a CONDSTORE-aware client learns every flag
 		// change's MODSEQ.

@@ -207,3 +207,46 @@ func mapsEqual(a, b map[uint32]string) bool {
 	}
 	return true
 }
+
+// TestRestartAfterExpungingAll: when the newest MODSEQ belongs to an
+// expunge that emptied the mailbox, HIGHESTMODSEQ must still not go back
+// after a restart (RFC 7162 §3.1.2.1, §3.2.7), and new changes continue
+// above it.
+func TestRestartAfterExpungingAll(t *testing.T) {
+	dir := t.TempDir()
+	ts, stop := startOn(t, dir, true)
+	c := ts.login(t, testUser)
+	for i := range 3 {
+		c.appendMsg("a"+strconv.Itoa(i), "INBOX", "()", testMessage("e"+strconv.Itoa(i), "x"))
+	}
+	c.mustOK("e", "ENABLE QRESYNC")
+	before := examineState(t, c, "x0", "INBOX")
+	c.mustOK("s", "SELECT INBOX")
+	c.mustOK("s1", `UID STORE 3 +FLAGS.SILENT ($Last)`)
+	c.mustOK("s2", `UID STORE 1:3 +FLAGS.SILENT (\Deleted)`)
+	c.mustOK("s3", "EXPUNGE")
+	emptied := examineState(t, c, "x1", "INBOX")
+	if emptied.highest <= before.highest || len(emptied.flags) != 0 {
+		t.Fatalf("after expunging all: HIGHESTMODSEQ %d (before %d), %d messages", emptied.highest, before.highest, len(emptied.flags))
+	}
+	c.mustOK("lo", "LOGOUT")
+	stop()
+
+	ts, _ = startOn(t, dir, false)
+	c = ts.login(t, testUser)
+	c.mustOK("e", "ENABLE QRESYNC")
+	c.send("st STATUS INBOX (HIGHESTMODSEQ UIDNEXT MESSAGES)")
+	c.expect("* STATUS INBOX (HIGHESTMODSEQ "+u64(emptied.highest)+" UIDNEXT 4 MESSAGES 0)", "st OK STATUS completed")
+	after := examineState(t, c, "x2", "INBOX")
+	if after.highest != emptied.highest {
+		t.Errorf("HIGHESTMODSEQ %d before the restart, %d after", emptied.highest, after.highest)
+	}
+	uv := strconv.FormatUint(uint64(before.uidValidity), 10)
+	lines := c.mustOK("q", "SELECT INBOX (QRESYNC ("+uv+" "+u64(before.highest)+"))")
+	checkResync(t, "resync of the emptied mailbox", before, after, nil, parseResync(t, lines))
+	c.appendMsg("a4", "INBOX", "()", testMessage("e4", "x"))
+	final := examineState(t, c, "x3", "INBOX")
+	if final.modseqs[4] <= emptied.highest {
+		t.Errorf("new message MODSEQ %d, not above %d", final.modseqs[4], emptied.highest)
+	}
+}

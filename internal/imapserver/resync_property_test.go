@@ -2,7 +2,7 @@ package imapserver
 
 // A property test of QRESYNC and CONDSTORE (RFC 7162): random sequences of
 // APPEND, STORE, EXPUNGE, UID EXPUNGE, COPY and MOVE from three sessions,
-// with a snapshot of INBOX (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and every
+// with a snapshot of the mailbox (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and every
 // UID's flags) every few operations. At the end, a resync from every
 // snapshot, by each of the RFC's means, must rebuild the mailbox's
 // current UIDs and flags exactly.
@@ -142,7 +142,7 @@ func (a resyncAnswer) apply(base flagMap) flagMap {
 	return out
 }
 
-// mailboxState is one snapshot of INBOX.
+// mailboxState is one snapshot of a mailbox.
 type mailboxState struct {
 	uidValidity, uidNext uint32
 	highest              uint64
@@ -172,6 +172,11 @@ func examineState(t testing.TB, c *tconn, tag, mailbox string) mailboxState {
 	}
 	if st.uidValidity == 0 || st.uidNext == 0 || st.highest == 0 {
 		t.Fatalf("EXAMINE %s lacks UIDVALIDITY, UIDNEXT or HIGHESTMODSEQ", mailbox)
+	}
+	// RFC 7162 §3.1.7: STATUS agrees with SELECT/EXAMINE.
+	want := "* STATUS " + mailbox + " (UIDNEXT " + strconv.Itoa(int(st.uidNext)) + " HIGHESTMODSEQ " + u64(st.highest) + ")"
+	if got := c.mustOK(tag+"s", "STATUS "+mailbox+" (UIDNEXT HIGHESTMODSEQ)"); len(got) != 1 || got[0] != want {
+		t.Fatalf("STATUS answered %q, want %q", got, want)
 	}
 	st.flags, st.modseqs = flagMap{}, map[uint32]uint64{}
 	for _, l := range c.mustOK(tag+"f", "UID FETCH 1:* (FLAGS MODSEQ)") {
@@ -328,40 +333,125 @@ func randomUIDs(r *rand.Rand, top uint32) string {
 	return imap.SeqSetFromNums(uids).String()
 }
 
+// liveCopy is a QRESYNC client's copy of its selected mailbox, kept from
+// untagged responses: VANISHED removes, FETCH (UID, FLAGS) sets, and
+// EXISTS makes it fetch the flags of the UIDs above the highest it knows.
+type liveCopy struct {
+	c      *tconn
+	flags  flagMap
+	maxUID uint32
+}
+
+func (l *liveCopy) apply(tag string, lines []string) {
+	t := l.c.t
+	t.Helper()
+	for range 10 {
+		grew := false
+		for _, line := range lines {
+			if m := reVanished.FindStringSubmatch(line); m != nil {
+				for _, u := range expandUIDs(t, m[2]) {
+					delete(l.flags, u)
+				}
+				continue
+			}
+			if strings.HasSuffix(line, " EXPUNGE") {
+				t.Fatalf("EXPUNGE response under QRESYNC: %q", line)
+			}
+			if strings.HasSuffix(line, " EXISTS") {
+				grew = true
+				continue
+			}
+			if it, ok := parseFetch(line); ok && it.hasFlags {
+				if it.uid == 0 {
+					t.Fatalf("FETCH without UID under QRESYNC: %q", line)
+				}
+				l.flags[it.uid] = it.flags
+			}
+		}
+		if !grew {
+			return
+		}
+		// Only UIDs above maxUID are new ("n:*" names the last message
+		// even when n is above it, RFC 9051 §6.4.8).
+		lines = l.c.mustOK(tag+"g", "UID FETCH "+strconv.Itoa(int(l.maxUID)+1)+":* (FLAGS)")
+		for _, line := range lines {
+			if it, ok := parseFetch(line); ok && it.uid > l.maxUID {
+				l.flags[it.uid] = it.flags
+				l.maxUID = it.uid
+			}
+		}
+	}
+	t.Fatal("EXISTS kept coming")
+}
+
 // TestResyncProperty runs the random histories; see the file comment.
+// Setting up a server and logging in cost more than a history (password
+// hashing under -race), so two workers share one server, each with its
+// own sessions, and run their seeds one after another, each seed in its
+// own pair of mailboxes.
 func TestResyncProperty(t *testing.T) {
-	const seeds, ops, every = 16, 60, 4
-	for seed := range uint64(seeds) {
-		t.Run("seed"+strconv.Itoa(int(seed)), func(t *testing.T) {
+	const seeds, ops, every, workers = 20, 60, 3, 2
+	ts := newTestServer(t)
+	for w := range workers {
+		t.Run("worker"+strconv.Itoa(w), func(t *testing.T) {
 			t.Parallel()
-			runResyncHistory(t, seed, ops, every)
+			ps := &propSessions{
+				obs: ts.login(t, testUser),
+				a:   ts.login(t, testUser), // QRESYNC: expunges reach it as VANISHED
+				b:   ts.login(t, testUser), // CONDSTORE
+				c:   ts.login(t, testUser), // plain, on the other mailbox
+				q:   ts.login(t, testUser), // resynchronises
+			}
+			ps.a.mustOK("e", "ENABLE QRESYNC")
+			ps.q.mustOK("e", "ENABLE QRESYNC")
+			for seed := uint64(w); seed < seeds; seed += workers {
+				ok := t.Run("seed"+strconv.Itoa(int(seed)), func(t *testing.T) {
+					ps.setT(t)
+					runResyncHistory(t, ps, seed, ops, every)
+				})
+				ps.setT(t)
+				if !ok {
+					return // the sessions may be mid-response
+				}
+			}
 		})
 	}
 }
 
-func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
+// propSessions are one worker's connections.
+type propSessions struct{ obs, a, b, c, q *tconn }
+
+// setT points the connections' failures at t, the running (sub)test.
+func (ps *propSessions) setT(t *testing.T) {
+	for _, c := range []*tconn{ps.obs, ps.a, ps.b, ps.c, ps.q} {
+		c.t = t
+	}
+}
+
+func runResyncHistory(t *testing.T, ps *propSessions, seed uint64, ops, every int) {
 	r := rand.New(rand.NewPCG(seed, 0x5e5))
-	ts := newTestServer(t)
-	obs := ts.login(t, testUser)
-	obs.mustOK("c1", "CREATE Other")
+	obs, a, b, c, q := ps.obs, ps.a, ps.b, ps.c, ps.q
+	box, other := "P"+strconv.Itoa(int(seed)), "O"+strconv.Itoa(int(seed))
+	obs.mustOK("c1", "CREATE "+box)
+	obs.mustOK("c2", "CREATE "+other)
 	for i := range 5 {
-		obs.appendMsg("p"+strconv.Itoa(i), "INBOX", randomFlags(r), testMessage("init"+strconv.Itoa(i), "x"))
+		obs.appendMsg("p"+strconv.Itoa(i), box, randomFlags(r), testMessage("init"+strconv.Itoa(i), "x"))
 	}
 	for i := range 3 {
-		obs.appendMsg("q"+strconv.Itoa(i), "Other", randomFlags(r), testMessage("other"+strconv.Itoa(i), "x"))
+		obs.appendMsg("q"+strconv.Itoa(i), other, randomFlags(r), testMessage("other"+strconv.Itoa(i), "x"))
 	}
-	a := ts.login(t, testUser) // QRESYNC: expunges reach it as VANISHED
-	a.mustOK("e", "ENABLE QRESYNC")
-	a.mustOK("s", "SELECT INBOX")
-	b := ts.login(t, testUser) // CONDSTORE
-	b.mustOK("s", "SELECT INBOX (CONDSTORE)")
-	c := ts.login(t, testUser) // plain, on the other mailbox
-	c.mustOK("s", "SELECT Other")
+	// a keeps a client's copy of the mailbox up to date from its
+	// untagged responses alone, as a QRESYNC client would (RFC 7162
+	// §3.2.10: VANISHED; §3.2.4: FETCH with UID and MODSEQ).
+	live := &liveCopy{c: a, flags: flagMap{}}
+	live.apply("s", a.mustOK("s", "SELECT "+box))
+	b.mustOK("s", "SELECT "+box+" (CONDSTORE)")
+	c.mustOK("s", "SELECT "+other)
 	inboxSessions := []*tconn{a, b}
 
 	var snaps []mailboxState
 	var history []string
-	snaps = append(snaps, examineState(t, obs, "o0", "INBOX"))
+	snaps = append(snaps, examineState(t, obs, "o0", box))
 	top := snaps[0].uidNext
 	for i := range ops {
 		tag := "t" + strconv.Itoa(i)
@@ -370,12 +460,13 @@ func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
 		switch k := r.IntN(20); {
 		case k < 4:
 			subj := fmt.Sprintf("s%d-%d", seed, i)
-			[]*tconn{a, b, c}[r.IntN(3)].appendMsg(tag, "INBOX", randomFlags(r), testMessage(subj, "body"))
+			// Not a: appendMsg drops the untagged responses.
+			[]*tconn{b, c}[r.IntN(2)].appendMsg(tag, box, randomFlags(r), testMessage(subj, "body"))
 			history = append(history, "APPEND "+subj)
 			continue
 		case k < 10:
 			mode := []string{"+FLAGS", "-FLAGS", "FLAGS"}[r.IntN(3)]
-			if r.IntN(2) == 0 {
+			if r.IntN(2) == 0 && s != a { // a learns its changes from the FETCH responses
 				mode += ".SILENT"
 			}
 			mod := ""
@@ -389,24 +480,27 @@ func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
 		case k < 14:
 			cmd = "UID EXPUNGE " + randomUIDs(r, top)
 		case k < 16:
-			cmd = "UID MOVE " + randomUIDs(r, top) + " Other"
+			cmd = "UID MOVE " + randomUIDs(r, top) + " " + other
 		case k < 17:
-			cmd = "UID COPY " + randomUIDs(r, top) + " Other"
+			cmd = "UID COPY " + randomUIDs(r, top) + " " + other
 		case k < 18:
 			s = c
 			c.mustOK(tag+"n", "NOOP")
-			cmd = "UID COPY " + randomUIDs(r, 6) + " INBOX"
+			cmd = "UID COPY " + randomUIDs(r, 6) + " " + box
 		case k < 19:
 			s = c
 			c.mustOK(tag+"n", "NOOP")
-			cmd = "UID MOVE " + randomUIDs(r, 6) + " INBOX"
+			cmd = "UID MOVE " + randomUIDs(r, 6) + " " + box
 		default:
 			cmd = "NOOP"
 		}
-		s.mustOK(tag, cmd)
+		lines := s.mustOK(tag, cmd)
+		if s == a {
+			live.apply(tag, lines)
+		}
 		history = append(history, cmd)
 		if i%every == every-1 {
-			st := examineState(t, obs, "o"+strconv.Itoa(i), "INBOX")
+			st := examineState(t, obs, "o"+strconv.Itoa(i), box)
 			prev := snaps[len(snaps)-1]
 			if st.uidValidity != prev.uidValidity {
 				t.Fatalf("UIDVALIDITY changed from %d to %d", prev.uidValidity, st.uidValidity)
@@ -421,7 +515,11 @@ func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
 			snaps = append(snaps, st)
 		}
 	}
-	final := examineState(t, obs, "of", "INBOX")
+	final := examineState(t, obs, "of", box)
+	live.apply("fin", a.mustOK("fin", "NOOP"))
+	if d := diffMaps(live.flags, final.flags); d != "" {
+		t.Errorf("the live QRESYNC session's copy differs from the mailbox:%s", d)
+	}
 	defer func() {
 		if t.Failed() {
 			t.Logf("seed %d history:\n%s", seed, strings.Join(history, "\n"))
@@ -435,18 +533,18 @@ func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
 			t.Errorf("seed %d: no resync sent both VANISHED (%v) and FETCH (%v)", seed, sawVanished, sawFetch)
 		}
 	}()
+	// One session resynchronises from every snapshot in turn: each
+	// SELECT starts afresh (RFC 9051 §6.3.2).
 	for i, snap := range snaps {
 		if t.Failed() {
 			return
 		}
 		name := fmt.Sprintf("snapshot %d (HIGHESTMODSEQ %d)", i, snap.highest)
-		q := ts.login(t, testUser)
-		q.mustOK("e", "ENABLE QRESYNC")
 		uv := strconv.FormatUint(uint64(snap.uidValidity), 10)
 		ms := u64(snap.highest)
 
 		// RFC 7162 §3.2.5.1 without known-uids: 1:<UIDNEXT-1>.
-		lines := q.mustOK("r1", "SELECT INBOX (QRESYNC ("+uv+" "+ms+"))")
+		lines := q.mustOK("r1", "SELECT "+box+" (QRESYNC ("+uv+" "+ms+"))")
 		ans := parseResync(t, lines)
 		checkResync(t, name+", QRESYNC", snap, final, nil, ans)
 		sawVanished = sawVanished || len(ans.vanished) > 0
@@ -474,7 +572,7 @@ func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
 
 		if known := snap.uids(); len(known) > 0 {
 			// known-uids: exactly the snapshot's UIDs.
-			lines = q.mustOK("r4", "EXAMINE INBOX (QRESYNC ("+uv+" "+ms+" "+uidList(known)+"))")
+			lines = q.mustOK("r4", "EXAMINE "+box+" (QRESYNC ("+uv+" "+ms+" "+uidList(known)+"))")
 			checkResync(t, name+", known-uids", snap, final, known, parseResync(t, lines))
 
 			// known-uids naming never-existing UIDs, and seq-match data
@@ -490,10 +588,9 @@ func runResyncHistory(t *testing.T, seed uint64, ops, every int) {
 			if len(known) == 1 {
 				seqMatch = " (1 " + strconv.Itoa(int(matchUIDs[0])) + ")"
 			}
-			cmd := "SELECT INBOX (QRESYNC (" + uv + " " + ms + " " + uidList(wide) + seqMatch + "))"
+			cmd := "SELECT " + box + " (QRESYNC (" + uv + " " + ms + " " + uidList(wide) + seqMatch + "))"
 			lines = q.mustOK("r5", cmd)
 			checkResync(t, name+", "+cmd, snap, final, wide, parseResync(t, lines))
 		}
-		q.mustOK("lo", "LOGOUT")
 	}
 }

@@ -160,6 +160,13 @@ func (s *session) cmdExpunge(cmd *imap.Command) error {
 			return nil
 		}
 	}
-	_, err := s.sel.mbox.Expunge(s.ctx, s.deletedUIDs(seqs))
-	return storeError(err, "NONEXISTENT")
+	gone, err := s.sel.mbox.Expunge(s.ctx, s.deletedUIDs(seqs))
+	if err != nil {
+		return storeError(err, "NONEXISTENT")
+	}
+	if len(gone) > 0 && s.qresync {
+		// RFC 7162 §3.2.7, §3.2.9: the new HIGHESTMODSEQ in the tagged OK.
+		return respOK("HIGHESTMODSEQ "+strconv.FormatUint(s.sel.box.highestModSeqNow(), 10), commandName(cmd)+" completed")
+	}
+	return nil
 }

@@ -98,7 +98,9 @@ func (s *session) cmdStore(cmd *imap.Command) error {
 		withFlags := !args.Silent || failed[m.UID]
 		s.fetchStart(seq, m.UID)
 		sep := ""
-		if cmd.UID && s.needsUID() {
+		// RFC 7162 §3.2.4 (erratum 1807): with QRESYNC every untagged
+		// FETCH carries UID.
+		if (cmd.UID || s.qresync) && s.needsUID() {
 			s.enc.Raw("UID ").Number(m.UID)
 			sep = " "
 		}

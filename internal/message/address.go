@@ -17,6 +17,7 @@ import "strings"
 const (
 	missingMailbox = "MISSING_MAILBOX"
 	missingDomain  = "MISSING_DOMAIN"
+	syntaxError    = "SYNTAX_ERROR" // host of a broken angle address
 )
 
 type atok struct {
@@ -167,14 +168,7 @@ func (p *addrParser) mailbox(groupOK bool) (a Address, group, ok bool) {
 			p.skipTo(!groupOK)
 			return a, false, true
 		case '@':
-			// addr-spec: the words so far were the local part.
-			p.i = start
-			a = p.addrSpec()
-			if c := p.comment(p.i - 1); c != "" {
-				a.Name = &c
-			}
-			p.skipTo(!groupOK)
-			return a, false, true
+			return p.plainAddrSpec(start, groupOK), false, true
 		case '>':
 			p.i++
 			continue
@@ -184,14 +178,19 @@ func (p *addrParser) mailbox(groupOK bool) (a Address, group, ok bool) {
 	if len(phrase) == 0 {
 		return Address{}, false, false
 	}
-	// A bare word: a local part without a domain.
-	mb := strings.Join(phrase, "")
-	host := missingDomain
-	a = Address{Mailbox: &mb, Host: &host}
-	if c := p.comment(p.i - 1); c != "" {
-		a.Name = &c
-	}
-	return a, false, true
+	// Words without '<' or '@': an addr-spec without a domain.
+	return p.plainAddrSpec(start, groupOK), false, true
+}
+
+// plainAddrSpec parses an addr-spec that is not inside angle brackets,
+// from token start, and ends the address (see skipTo).
+func (p *addrParser) plainAddrSpec(start int, groupOK bool) Address {
+	p.i = start
+	// A malformed part leaves the parser on it, so skipTo ends the list;
+	// "bare@," still goes on, as in Dovecot.
+	a, _ := p.addrSpec(false)
+	p.skipTo(!groupOK)
+	return a
 }
 
 // comment returns the comment recorded after token i.
@@ -230,48 +229,155 @@ func (p *addrParser) angle() Address {
 		route = append(route, r.String())
 		p.i = j + 1
 	}
-	a := p.addrSpec()
+	if p.peek() == '>' && len(route) == 0 {
+		// "<>": an empty address, not an error.
+		p.i++
+		mb, host := missingMailbox, missingDomain
+		return Address{Mailbox: &mb, Host: &host}
+	}
+	a, ok := p.addrSpec(true)
 	if len(route) > 0 {
 		r := strings.Join(route, "")
 		a.Route = &r
 	}
-	for p.i < len(p.toks) && p.toks[p.i].kind != '>' && p.toks[p.i].kind != ',' && p.toks[p.i].kind != ';' {
-		p.i++
+	if !ok || p.peek() != '>' {
+		// Like Dovecot: an angle address that does not end at '>' after
+		// its addr-spec is a syntax error, and the list ends there.
+		host := syntaxError
+		a.Host = &host
+		p.stop = true
+		return a
 	}
-	if p.peek() == '>' {
-		p.i++
-	}
+	p.i++
 	return a
 }
 
-// addrSpec parses local-part ["@" domain], filling what is missing.
-func (p *addrParser) addrSpec() Address {
-	var local, domain strings.Builder
-	for p.i < len(p.toks) {
-		t := p.toks[p.i]
-		if t.kind != 'a' && t.kind != 'q' && t.kind != 'd' {
-			break
-		}
-		local.WriteString(t.text)
+// addrSpec parses local-part ["@" domain] the way Dovecot 2.3's
+// message-address.c does, filling what is missing. The local part is one
+// dot-atom or quoted string and the domain one dot-atom or domain
+// literal; ok is false when either is malformed (the caller then ends the
+// list unless a comma follows). Outside angle brackets, a local part followed by more words and
+// no '@' is a display name without an address ("Deal Shopper" gives name
+// "Deal Shopper", MISSING_MAILBOX, MISSING_DOMAIN).
+func (p *addrParser) addrSpec(inAngle bool) (a Address, ok bool) {
+	ok = true
+	var local string
+	localOK := false
+	if t := p.tok(); t.kind == 'q' {
+		local, localOK = t.text, true
 		p.i++
+	} else if s, n, valid := p.dotAtom(true); valid {
+		local, localOK = s, true
+		p.i += n
+	} else {
+		ok = false
 	}
-	if p.peek() == '@' {
+	var domain string
+	hadAt := p.peek() == '@'
+	if hadAt {
 		p.i++
-		for p.i < len(p.toks) {
-			t := p.toks[p.i]
-			if t.kind != 'a' && t.kind != 'd' && t.kind != 'q' {
-				break
-			}
-			domain.WriteString(t.text)
+		if t := p.tok(); t.kind == 'd' {
+			domain = t.text
+			p.i++
+		} else if s, n, valid := p.dotAtom(false); valid {
+			domain = s
+			p.i += n
+		} else {
+			p.i += n
+			ok = false
+		}
+	}
+	if c := p.comment(p.i - 1); c != "" {
+		a.Name = &c
+	} else if !hadAt && !inAngle && localOK {
+		var words []string
+		for k := p.peek(); k == 'a' || k == 'q'; k = p.peek() {
+			words = append(words, p.toks[p.i].text)
 			p.i++
 		}
+		if len(words) > 0 {
+			name := local + " " + strings.Join(words, " ")
+			a.Name = &name
+			local = ""
+		}
 	}
-	mb, host := local.String(), domain.String()
-	if mb == "" {
-		mb = missingMailbox
+	if local == "" {
+		local = missingMailbox
 	}
-	if host == "" {
-		host = missingDomain
+	if domain == "" {
+		domain = missingDomain
 	}
-	return Address{Mailbox: &mb, Host: &host}
+	a.Mailbox, a.Host = &local, &domain
+	return a, ok
+}
+
+// tok returns the current token, or a zero token at the end.
+func (p *addrParser) tok() atok {
+	if p.i < len(p.toks) {
+		return p.toks[p.i]
+	}
+	return atok{}
+}
+
+// dotAtom reads a dot-atom (RFC 5322 §3.2.3) at the current token as
+// Dovecot's parser does: white space or a comment may come before a dot
+// ("c .d" is "c.d"; the tokenizer keeps dots inside atoms, so a token
+// starting with a dot continues the previous one). A local part
+// (local=true) may have dots anywhere ("....", "a..b" — obs-local-part
+// leniency); a domain must be atext separated by single dots. It returns
+// the text, the tokens it takes and whether it is valid; an invalid domain
+// whose only fault is a trailing dot still takes its tokens, so that a
+// following comma goes on with the list ("a@b., c@d"), as in Dovecot.
+func (p *addrParser) dotAtom(local bool) (string, int, bool) {
+	var b strings.Builder
+	n := 0
+	for p.i+n < len(p.toks) {
+		t := p.toks[p.i+n]
+		if t.kind != 'a' || (n > 0 && !strings.HasPrefix(t.text, ".")) {
+			break
+		}
+		b.WriteString(t.text)
+		n++
+	}
+	s := b.String()
+	switch {
+	case n == 0:
+		return "", 0, false
+	case local && validAtext(s, true):
+		return s, n, true
+	case !local && validDomain(s):
+		return s, n, true
+	case !local && validDomain(strings.TrimSuffix(s, ".")):
+		return "", n, false
+	}
+	return "", 0, false
+}
+
+// validDomain reports a strict dot-atom: atext runs separated by single
+// dots.
+func validDomain(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	return validAtext(s, true)
+}
+
+// validAtext reports whether s is non-empty and all atext (8-bit bytes
+// included, RFC 6532), or dots when dots is true.
+func validAtext(s string, dots bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c == '.' && dots) && c < 0x80 && !isAtext(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isAtext reports an ASCII atext character (RFC 5322 §3.2.3).
+func isAtext(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }

@@ -128,6 +128,10 @@ func (d *qpDecoder) decode(dst, src []byte) []byte {
 		case qpNormal:
 			switch c {
 			case '=':
+				// White space before "=" is data, not trailing white
+				// space, also before a soft line break ("PV: =").
+				dst = append(dst, d.ws...)
+				d.ws = d.ws[:0]
 				d.state = qpEq1
 			case ' ', '\t':
 				if len(d.ws) >= maxQPWhitespace {

@@ -26,6 +26,10 @@ func TestNewDecoder(t *testing.T) {
 		// Dovecot 2.3 decodes this to "softxy" too (BINARY[1]).
 		{"qp soft break with padding", "quoted-printable", "soft= \r\nx=  \r\ny", "softxy"},
 		{"qp bad escapes kept", "quoted-printable", "=ZZ=4x=", "=ZZ=4x="},
+		// White space before a soft line break is data; Dovecot 2.3 gives
+		// "PV: \r\n2.0" for this (SpamAssassin easy-ham-1/01468).
+		{"qp space before soft break", "quoted-printable", "PV: =\r\n\r\n2.0", "PV: \r\n2.0"},
+		{"qp spaces before escape", "quoted-printable", "a  =3D\r\n", "a  =\r\n"},
 		{"qp lowercase hex", "quoted-printable", "=e9", "\xe9"},
 		{"qp bare LF", "quoted-printable", "a \nb", "a\nb"},
 		{"qp bare CR", "quoted-printable", "a\rb", "a\rb"},

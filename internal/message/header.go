@@ -18,15 +18,16 @@ type field struct {
 // splitFields returns the fields of a header block in order. Lines
 // without a colon that are not continuations are skipped; a continuation
 // before any field is ignored. Values are unfolded (RFC 5322 §2.2.3: the
-// CRLF before the folding white space is removed); leading white space is
-// removed, trailing white space kept (as Dovecot does, e.g. in Content-ID).
+// CRLF before the folding white space is removed); white space after the
+// colon on the first line is removed, the rest kept (as Dovecot does, e.g.
+// in Content-ID and In-Reply-To).
 func splitFields(header []byte) []field {
 	var fields []field
 	var cur *field
 	var val []byte
 	flush := func() {
 		if cur != nil {
-			cur.value = string(bytes.TrimLeft(val, " \t"))
+			cur.value = string(val)
 			fields = append(fields, *cur)
 			cur = nil
 		}
@@ -55,7 +56,9 @@ func splitFields(header []byte) []field {
 		}
 		name := bytes.TrimRight(line[:i], " \t")
 		cur = &field{name: string(name)}
-		val = append(val[:0], line[i+1:]...)
+		// Like Dovecot, only the white space after the colon on the
+		// first line goes: "In-Reply-To:\r\n\t<a@b>" is "\t<a@b>".
+		val = append(val[:0], bytes.TrimLeft(line[i+1:], " \t")...)
 	}
 	flush()
 	return fields

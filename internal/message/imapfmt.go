@@ -14,12 +14,18 @@ import (
 
 // appendString appends s as an IMAP string (RFC 9051 §4.3): a quoted
 // string with \ and " escaped, or a literal when s contains CR, LF, NUL or
-// 8-bit bytes, or is long.
+// 8-bit bytes, more than four characters to escape, or is long.
 func appendString(b []byte, s string) []byte {
 	lit := len(s) > 4096
+	escapes := 0
 	for i := 0; i < len(s) && !lit; i++ {
 		c := s[i]
-		lit = c == '\r' || c == '\n' || c == 0 || c >= 0x80
+		if c == '"' || c == '\\' {
+			// Dovecot's imap_append_nstring: more than four characters
+			// to escape make a literal.
+			escapes++
+		}
+		lit = c == '\r' || c == '\n' || c == 0 || c >= 0x80 || escapes > 4
 	}
 	if lit {
 		return appendLiteral(b, s)
@@ -46,6 +52,9 @@ func appendHuman(b []byte, s *string) []byte {
 	h := strings.Join(strings.FieldsFunc(*s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\r' || r == '\n'
 	}), " ")
+	if h == "" {
+		return append(b, `""`...) // only white space: Dovecot writes ""
+	}
 	lit := h != *s || strings.ContainsAny(h, `"\`)
 	for i := 0; i < len(h) && !lit; i++ {
 		lit = h[i] >= 0x80 || h[i] == 0

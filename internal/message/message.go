@@ -110,6 +110,11 @@ func (m *Message) FindPart(path []int) (*Part, error) {
 			cur, inMessage = cur.Message, true
 		}
 		switch {
+		case cur.Multipart && len(cur.Parts) == 0 && n == 1:
+			// A multipart without parts is described as one empty
+			// text/plain part (as Dovecot does); its section 1 is empty.
+			cur = &Part{HeaderOffset: cur.BodyEnd, BodyOffset: cur.BodyEnd, BodyEnd: cur.BodyEnd,
+				Type: "text", Subtype: "plain", Encoding: "7bit"}
 		case cur.Multipart:
 			if n < 1 || n > len(cur.Parts) {
 				return nil, ErrNoPart

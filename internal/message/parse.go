@@ -39,7 +39,13 @@ import (
 // break is not counted).
 //
 // Duplicate header fields: for the MIME fields the first one wins, for the
-// ENVELOPE fields the last one (both checked against Dovecot 2.3).
+// ENVELOPE string fields the last one, and repeated address fields (two
+// Cc: lines) give all their addresses in order (all checked against
+// Dovecot 2.3).
+//
+// MIME-Version (RFC 2045 §4): a message (or enclosed message) header with
+// neither MIME-Version nor Content-Type is not MIME: its Content-* fields
+// are ignored and it is text/plain in 7bit, as in Dovecot.
 
 const (
 	maxHeaderBytes = 256 << 10

@@ -105,6 +105,20 @@ func (d *Decoder) qresyncParams() (*imap.QResyncParams, error) {
 		default:
 			return nil, bad("malformed QRESYNC parameters")
 		}
+		// RFC 7162 §7: "*" is not allowed in known-uids or seq-match-data.
+		for _, set := range []*imap.SeqSet{q.KnownUIDs, &q.KnownSeqs, &q.KnownSeqUIDs} {
+			if set == nil {
+				continue
+			}
+			if set.Saved {
+				return nil, bad("$ is not allowed in QRESYNC parameters")
+			}
+			for _, r := range set.Ranges {
+				if r.Start == 0 || r.Stop == 0 {
+					return nil, bad("* is not allowed in QRESYNC parameters")
+				}
+			}
+		}
 	}
 }
 
