@@ -89,7 +89,7 @@ func (s *session) capabilities() string {
 	}
 	caps = append(caps, "ENABLE", "IDLE", "NAMESPACE", "ID", "UNSELECT", "UIDPLUS",
 		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "UIDONLY",
-		"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
+		"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "PREVIEW", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
 		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
 	return strings.Join(caps, " ")

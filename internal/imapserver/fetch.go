@@ -76,7 +76,7 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 			hasModSeq = true
 		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchSaveDate,
 			imap.FetchEmailID, imap.FetchThreadID:
-		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize:
+		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize, imap.FetchPreview:
 			want |= store.WantStructure
 		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
 			want |= store.WantStructure | store.WantHeader
@@ -203,6 +203,11 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			wroteFlags = true
 		case imap.FetchInternalDate:
 			e.Raw("INTERNALDATE ").DateTime(m.InternalDate)
+		case imap.FetchPreview:
+			// RFC 8970 §3: computed at delivery and stored with the
+			// model; "" when the message has no text to preview, never
+			// NIL (so LAZY changes nothing).
+			e.Raw("PREVIEW ").String(f.parsed.Preview)
 		case imap.FetchEmailID:
 			// RFC 8474 §5.3.
 			e.Raw("EMAILID (").Raw(imap.EmailID(m.EmailID)).Raw(")")
