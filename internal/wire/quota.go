@@ -31,36 +31,15 @@ func parseSetQuota(d *Decoder, c *imap.Command) error {
 	if err := d.sp(); err != nil {
 		return err
 	}
-	if err := d.expect('(', "parenthesised resource list"); err != nil {
-		return err
-	}
-	for i := 0; ; i++ {
-		ch, err := d.peek()
-		if err != nil {
-			return err
-		}
-		if ch == ')' {
-			return d.consume()
-		}
-		if i > 0 {
-			if err := d.sp(); err != nil {
-				return err
-			}
-		}
-		if i >= 32 {
+	return d.paramList("quota resource", func(name string) error {
+		if len(args.Limits) >= 32 {
 			return bad("too many quota resources")
-		}
-		name, err := d.atom("quota resource name")
-		if err != nil {
-			return err
 		}
 		if err := d.sp(); err != nil {
 			return err
 		}
 		limit, err := d.number64("resource limit", 1<<63-1)
-		if err != nil {
-			return err
-		}
-		args.Limits[toUpper(name)] = limit
-	}
+		args.Limits[name] = limit
+		return err
+	})
 }
