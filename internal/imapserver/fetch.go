@@ -173,12 +173,20 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			f.file.Close()
 		}
 	}()
+	// ENVELOPE, BODY and BODYSTRUCTURE were formatted at delivery (Forms);
+	// the model is decoded only for what needs it, or for messages stored
+	// before the forms were.
+	var env, body, bodyStructure []byte
+	haveForms := false
 	if md != nil && md.Structure != nil {
-		p, err := message.Unmarshal(md.Structure)
-		if err != nil {
-			return err
+		env, body, bodyStructure, haveForms = message.Forms(md.Structure)
+		if !haveForms || needsModel(atts) {
+			p, err := message.Unmarshal(md.Structure)
+			if err != nil {
+				return err
+			}
+			f.parsed = p
 		}
-		f.parsed = p
 	}
 	// Check what can fail before any byte of this response is written.
 	for _, a := range atts {
@@ -227,11 +235,23 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 		case imap.FetchRFC822Size:
 			e.Raw("RFC822.SIZE ").Raw(strconv.FormatInt(m.Size, 10))
 		case imap.FetchEnvelope:
-			e.Raw("ENVELOPE ").Raw(string(message.AppendEnvelope(nil, f.parsed.Root.Envelope)))
+			if haveForms {
+				e.Raw("ENVELOPE ").RawBytes(env)
+			} else {
+				e.Raw("ENVELOPE ").RawBytes(message.AppendEnvelope(nil, f.parsed.Root.Envelope))
+			}
 		case imap.FetchBody:
-			e.Raw("BODY ").Raw(string(message.AppendBodyStructure(nil, f.parsed.Root, false)))
+			if haveForms {
+				e.Raw("BODY ").RawBytes(body)
+			} else {
+				e.Raw("BODY ").RawBytes(message.AppendBodyStructure(nil, f.parsed.Root, false))
+			}
 		case imap.FetchBodyStructure:
-			e.Raw("BODYSTRUCTURE ").Raw(string(message.AppendBodyStructure(nil, f.parsed.Root, true)))
+			if haveForms {
+				e.Raw("BODYSTRUCTURE ").RawBytes(bodyStructure)
+			} else {
+				e.Raw("BODYSTRUCTURE ").RawBytes(message.AppendBodyStructure(nil, f.parsed.Root, true))
+			}
 		case imap.FetchBinarySize:
 			e.Raw("BINARY.SIZE[").Raw(partString(a.Section.Part)).Raw("] ")
 			if p, err := f.parsed.FindPart(a.Section.Part); err == nil {
@@ -288,6 +308,19 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 	}
 	e.Raw(")").CRLF()
 	return e.Err()
+}
+
+// needsModel reports whether a FETCH needs the decoded message model, not
+// only the preformatted ENVELOPE/BODY/BODYSTRUCTURE.
+func needsModel(atts []imap.FetchAtt) bool {
+	for _, a := range atts {
+		switch a.Kind {
+		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchBinarySize, imap.FetchPreview,
+			imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
+			return true
+		}
+	}
+	return false
 }
 
 // currentFlags returns the message's flags, re-read from the shared

@@ -9,8 +9,16 @@ import (
 // length-prefixed strings in a fixed order (see encPart). Nil pointers
 // and empty slices are distinguished by a presence byte / a count; empty
 // slices decode as nil (Parse never produces empty non-nil slices).
+//
+// Version 2 puts the IMAP forms of ENVELOPE, BODY and BODYSTRUCTURE first
+// (three length-prefixed strings), so that FETCH of those items reads them
+// with Forms and decodes nothing; the rest is version 1's encoding.
+// Version 1 data (stored before) still decodes.
 
-const marshalVersion = 1
+const (
+	marshalVersion1 = 1
+	marshalVersion  = 2
+)
 
 // ErrCorrupt is returned by Unmarshal for data Marshal did not produce.
 var ErrCorrupt = errors.New("message: corrupt encoded message")
@@ -18,8 +26,15 @@ var ErrCorrupt = errors.New("message: corrupt encoded message")
 // Marshal encodes m compactly for storage; Unmarshal reverses it. The
 // search text is not included.
 func (m *Message) Marshal() []byte {
-	e := &encoder{b: make([]byte, 0, 512)}
+	e := &encoder{b: make([]byte, 0, 1024)}
 	e.b = append(e.b, marshalVersion)
+	var env []byte
+	if m.Root != nil {
+		env = AppendEnvelope(nil, m.Root.Envelope)
+	}
+	e.str(string(env))
+	e.str(string(AppendBodyStructure(nil, m.Root, false)))
+	e.str(string(AppendBodyStructure(nil, m.Root, true)))
 	e.varint(m.Size)
 	e.str(m.Preview)
 	e.part(m.Root)
@@ -126,10 +141,15 @@ func (e *encoder) part(p *Part) {
 // Unmarshal decodes what Marshal produced. Corrupt input gives ErrCorrupt
 // (or an error wrapping it), never a panic.
 func Unmarshal(b []byte) (*Message, error) {
-	if len(b) == 0 || b[0] != marshalVersion {
+	if len(b) == 0 || (b[0] != marshalVersion && b[0] != marshalVersion1) {
 		return nil, ErrCorrupt
 	}
 	d := &decoder{b: b[1:]}
+	if b[0] == marshalVersion {
+		d.bytes() // the IMAP forms, see Forms
+		d.bytes()
+		d.bytes()
+	}
 	m := &Message{}
 	m.Size = d.varint()
 	m.Preview = d.str()
@@ -138,6 +158,19 @@ func Unmarshal(b []byte) (*Message, error) {
 		return nil, ErrCorrupt
 	}
 	return m, nil
+}
+
+// Forms returns the IMAP forms of the ENVELOPE, BODY and BODYSTRUCTURE
+// (RFC 9051 §7.5.2) of a message that Marshal encoded, without decoding
+// the rest. ok is false for version 1 data, for which callers use
+// Unmarshal and AppendEnvelope/AppendBodyStructure.
+func Forms(b []byte) (envelope, body, bodyStructure []byte, ok bool) {
+	if len(b) == 0 || b[0] != marshalVersion {
+		return nil, nil, nil, false
+	}
+	d := &decoder{b: b[1:]}
+	envelope, body, bodyStructure = d.bytes(), d.bytes(), d.bytes()
+	return envelope, body, bodyStructure, d.err == nil
 }
 
 type decoder struct {
@@ -187,6 +220,17 @@ func (d *decoder) str() string {
 	s := string(d.b[:n])
 	d.b = d.b[n:]
 	return s
+}
+
+// bytes is str without a copy: the result aliases the input.
+func (d *decoder) bytes() []byte {
+	n := d.count()
+	if d.err != nil {
+		return nil
+	}
+	b := d.b[:n:n]
+	d.b = d.b[n:]
+	return b
 }
 
 func (d *decoder) nstr() *string {

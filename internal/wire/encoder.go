@@ -35,6 +35,14 @@ func (e *Encoder) write(s string) *Encoder {
 // Raw writes s as is.
 func (e *Encoder) Raw(s string) *Encoder { return e.write(s) }
 
+// RawBytes writes b as it is, like Raw, without converting it to a string.
+func (e *Encoder) RawBytes(b []byte) *Encoder {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
+	}
+	return e
+}
+
 // SP writes a space.
 func (e *Encoder) SP() *Encoder { return e.write(" ") }
 

@@ -159,22 +159,44 @@ func (mb *Mailbox) Messages(ctx context.Context, uids []uint32, want store.Want,
 	cols := metaColsM + `, CASE WHEN ? THEN f.header END, CASE WHEN ? THEN f.structure END`
 	q := `SELECT ` + cols + ` FROM messages m JOIN files f ON f.id = m.file_id
 		WHERE m.mailbox_id = ? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid`
+	// A dense chunk (FETCH 1:* and the like) is read as a UID range, which
+	// SQLite walks along the primary key; the few rows not asked for are
+	// dropped below.
+	qRange := `SELECT ` + cols + ` FROM messages m JOIN files f ON f.id = m.file_id
+		WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`
 	s := sortedUIDs(uids)
 	z := zones{}
 	for len(s) > 0 {
 		chunk := s[:min(len(s), messagesChunk)]
 		s = s[len(chunk):]
 		var batch []*store.MessageData
-		rows, err := mb.ac.a.db.r.QueryContext(ctx, q, want&store.WantHeader != 0, want&store.WantStructure != 0, mb.id, uidsJSON(chunk))
+		lo, hi := chunk[0], chunk[len(chunk)-1]
+		dense := int64(hi)-int64(lo)+1 <= 2*int64(len(chunk))
+		var rows *sql.Rows
+		var err error
+		if dense {
+			rows, err = mb.ac.a.db.r.QueryContext(ctx, qRange, want&store.WantHeader != 0, want&store.WantStructure != 0, mb.id, lo, hi)
+		} else {
+			rows, err = mb.ac.a.db.r.QueryContext(ctx, q, want&store.WantHeader != 0, want&store.WantStructure != 0, mb.id, uidsJSON(chunk))
+		}
 		if err != nil {
 			return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
 		}
+		next := 0 // index in chunk of the next wanted UID
 		for rows.Next() {
 			d := &store.MessageData{}
 			d.MessageMeta, err = scanMeta(rows, z, nil, &d.Header, &d.Structure)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
+			}
+			if dense {
+				for next < len(chunk) && chunk[next] < d.UID {
+					next++
+				}
+				if next == len(chunk) || chunk[next] != d.UID {
+					continue
+				}
 			}
 			batch = append(batch, d)
 		}

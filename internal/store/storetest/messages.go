@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"slices"
@@ -647,5 +648,35 @@ func testQuota(t *testing.T, open Opener) {
 	must(t, "clear quota", e.st.SetQuota(ctx, "u", nil))
 	if ui, _ := e.st.User(ctx, "u"); ui.Quota != nil {
 		t.Fatalf("quota after clearing: %+v", ui.Quota)
+	}
+}
+
+// testMessagesSubset checks that Messages returns exactly the UIDs asked
+// for that exist, whether they are dense (a range) or scattered.
+func testMessagesSubset(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	for range 6 {
+		appendMsg(t, a, "INBOX", testMessage("m", "b"))
+	}
+	mb := mailbox(t, a, "INBOX")
+	for _, tc := range []struct{ ask, want []uint32 }{
+		{[]uint32{1, 2, 4}, []uint32{1, 2, 4}},
+		{[]uint32{2, 3, 4, 5, 6, 7, 8}, []uint32{2, 3, 4, 5, 6}},
+		{[]uint32{1, 6, 1000}, []uint32{1, 6}},
+		{[]uint32{9, 10}, nil},
+	} {
+		var got []uint32
+		err := mb.Messages(e.ctx, tc.ask, store.WantStructure, func(md *store.MessageData) error {
+			if md.Structure == nil {
+				t.Errorf("UID %d without structure", md.UID)
+			}
+			got = append(got, md.UID)
+			return nil
+		})
+		must(t, "messages", err)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Messages(%v) = %v, want %v", tc.ask, got, tc.want)
+		}
 	}
 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"ObjectIDs", testObjectIDs},
 		{"Quota", testQuota},
 		{"Aliases", testAliases},
+		{"MessagesSubset", testMessagesSubset},
 		{"Keywords", testKeywords},
 		{"Expunge", testExpunge},
 		{"Copy", testCopy},
