@@ -2,6 +2,7 @@ package lmtp
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"petrel.dev/petrel/internal/store"
@@ -42,5 +43,24 @@ func TestLMTPOverQuota(t *testing.T) {
 		if n := len(messages(t, st, "alice", "INBOX")); n != 2 {
 			t.Errorf("alice has %d messages, want 2", n)
 		}
+	}
+}
+
+// A message with a line much longer than RFC 5321's limit is delivered,
+// as real mail needs (the SpamAssassin corpus has a 14,299-byte line).
+func TestLMTPLongLine(t *testing.T) {
+	addr, st := testServer(t, Options{})
+	c := dial(t, addr)
+	c.expect("220 ")
+	c.send("LHLO mta\r\nMAIL FROM:<s@example.com>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+	for range 3 {
+		c.expect("250 ")
+	}
+	c.expect("354 ")
+	long := strings.Repeat("x", 20000)
+	c.send("Subject: long\r\n\r\n" + long + "\r\n.\r\n")
+	c.expect("250 2.0.0")
+	if got := messages(t, st, "alice", "INBOX"); len(got) != 1 || !strings.Contains(got[0], long) {
+		t.Fatalf("long line not stored intact")
 	}
 }
