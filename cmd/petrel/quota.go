@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 
@@ -19,17 +20,15 @@ func storeQuota(q config.Quota) store.Quota {
 // it sets a user's own quota (RFC 9208), or with --default returns the
 // user to the configuration's default, and prints the result.
 func userQuota(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "user quota", "petrel user quota [--data DIR] [--config FILE] NAME [--storage SIZE] [--messages N] [--default]")
-	var df dataFlags
-	df.register(fs)
-	storage := fs.String("storage", "", "storage limit such as 500M, 2G or 20K (0: none)")
-	messages := fs.Int64("messages", -1, "message limit (0: none)")
-	reset := fs.Bool("default", false, "use the configuration's default quota")
-	name, err := parseUserArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	st, err := df.openStore(false)
+	var storage *string
+	var messages *int64
+	var reset *bool
+	name, st, err := userCommand(e, "user quota", "petrel user quota [--data DIR] [--config FILE] NAME [--storage SIZE] [--messages N] [--default]", false,
+		func(fs *flag.FlagSet) {
+			storage = fs.String("storage", "", "storage limit such as 500M, 2G or 20K (0: none)")
+			messages = fs.Int64("messages", -1, "message limit (0: none)")
+			reset = fs.Bool("default", false, "use the configuration's default quota")
+		}, args)
 	if err != nil {
 		return err
 	}

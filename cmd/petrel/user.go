@@ -133,16 +133,31 @@ func newPassword(e env, name string, fromStdin bool) (string, error) {
 	return hash, nil
 }
 
-func userAdd(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "user add", "petrel user add [--data DIR] [--config FILE] NAME [--password-stdin]")
+// userCommand parses a user subcommand's flags (register adds its own)
+// and its NAME, and opens the data directory (creating it only for
+// create). The caller closes the store.
+func userCommand(e env, cmd, usage string, create bool, register func(*flag.FlagSet), args []string) (string, store.Store, error) {
+	fs := newFlagSet(e, cmd, usage)
 	var df dataFlags
 	df.register(fs)
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input instead of generating one")
+	if register != nil {
+		register(fs)
+	}
 	name, err := parseUserArgs(fs, args)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	st, err := df.openStore(true)
+	st, err := df.openStore(create)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, st, nil
+}
+
+func userAdd(ctx context.Context, e env, args []string) error {
+	var fromStdin bool
+	name, st, err := userCommand(e, "user add", "petrel user add [--data DIR] [--config FILE] NAME [--password-stdin]", true,
+		passwordStdinFlag(&fromStdin), args)
 	if err != nil {
 		return err
 	}
@@ -150,7 +165,7 @@ func userAdd(ctx context.Context, e env, args []string) error {
 	if _, err := st.User(ctx, name); err == nil {
 		return fmt.Errorf("user %s already exists", name)
 	}
-	hash, err := newPassword(e, name, *fromStdin)
+	hash, err := newPassword(e, name, fromStdin)
 	if err != nil {
 		return err
 	}
@@ -165,15 +180,9 @@ func userAdd(ctx context.Context, e env, args []string) error {
 }
 
 func userPasswd(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "user passwd", "petrel user passwd [--data DIR] [--config FILE] NAME [--password-stdin]")
-	var df dataFlags
-	df.register(fs)
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input instead of generating one")
-	name, err := parseUserArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	st, err := df.openStore(false)
+	var fromStdin bool
+	name, st, err := userCommand(e, "user passwd", "petrel user passwd [--data DIR] [--config FILE] NAME [--password-stdin]", false,
+		passwordStdinFlag(&fromStdin), args)
 	if err != nil {
 		return err
 	}
@@ -181,7 +190,7 @@ func userPasswd(ctx context.Context, e env, args []string) error {
 	if _, err := st.User(ctx, name); err != nil {
 		return userErr(name, err)
 	}
-	hash, err := newPassword(e, name, *fromStdin)
+	hash, err := newPassword(e, name, fromStdin)
 	if err != nil {
 		return err
 	}
@@ -193,20 +202,14 @@ func userPasswd(ctx context.Context, e env, args []string) error {
 }
 
 func userDel(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(e, "user del", "petrel user del [--data DIR] [--config FILE] NAME [--purge]")
-	var df dataFlags
-	df.register(fs)
-	purge := fs.Bool("purge", false, "also delete the user's mail")
-	name, err := parseUserArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	st, err := df.openStore(false)
+	var purge bool
+	name, st, err := userCommand(e, "user del", "petrel user del [--data DIR] [--config FILE] NAME [--purge]", false,
+		func(fs *flag.FlagSet) { fs.BoolVar(&purge, "purge", false, "also delete the user's mail") }, args)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.DeleteUser(ctx, name, *purge); err != nil {
+	if err := st.DeleteUser(ctx, name, purge); err != nil {
 		return userErr(name, err)
 	}
 	fmt.Fprintf(e.stdout, "deleted user %s\n", name)
@@ -245,6 +248,13 @@ func userList(ctx context.Context, e env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Created.UTC().Format(time.DateTime), storage, messages)
 	}
 	return tw.Flush()
+}
+
+// passwordStdinFlag registers --password-stdin.
+func passwordStdinFlag(v *bool) func(*flag.FlagSet) {
+	return func(fs *flag.FlagSet) {
+		fs.BoolVar(v, "password-stdin", false, "read the password from the first line of standard input instead of generating one")
+	}
 }
 
 // userErr turns store.ErrNoUser into a short message.
