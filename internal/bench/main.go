@@ -41,6 +41,8 @@ type Options struct {
 	Timeout      time.Duration // per command
 	Paths        []string      // read-files: globs of files or directories
 	Settle       time.Duration // idle-memory: sampling window of each point
+	LMTPTarget   string        // lmtp: host:port of the LMTP server
+	Corpus       string        // lmtp: data directory of the SpamAssassin corpus
 }
 
 // Limits on the flags, so that a typo cannot start a runaway run.
@@ -74,13 +76,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	raiseFileLimit()
-	sc := scenarioTable[opts.Scenario]
+	sc, _ := findScenario(opts.Scenario)
 	rec := NewRecorder()
 	start := time.Now()
 	runErr := sc.run(ctx, opts, rec, stderr)
 	res := rec.Result(time.Since(start))
 	res.Scenario, res.Target, res.Clients = opts.Scenario, opts.Target, opts.Clients
-	if !sc.needsServer {
+	switch {
+	case opts.Scenario == "lmtp":
+		res.Target = opts.LMTPTarget
+	case !sc.needsServer:
 		res.Target = "local"
 	}
 	if runErr != nil {
@@ -125,6 +130,8 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 	fs.IntVar(&o.Rounds, "rounds", 5, "idle-fanout: APPEND rounds")
 	fs.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "per-command timeout")
 	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "idle-memory: memory sampling `window` at each point, minimum kept (125s lets a Go server's forced GC run)")
+	fs.StringVar(&o.LMTPTarget, "lmtp-target", "127.0.0.1:2424", "lmtp: LMTP server `host:port` (loopback only without --allow-remote)")
+	fs.StringVar(&o.Corpus, "corpus", "", "lmtp: SpamAssassin corpus data `directory` (holding spam-1, easy-ham-1, …); --messages is then the total to deliver")
 	var paths string
 	fs.StringVar(&paths, "path", "", "read-files: comma-separated `globs` of files or directories to read")
 	if err := fs.Parse(args); err != nil {
@@ -142,7 +149,7 @@ func parseFlags(args []string, stderr io.Writer) (*Options, error) {
 }
 
 func (o *Options) validate() error {
-	sc, ok := scenarioTable[o.Scenario]
+	sc, ok := findScenario(o.Scenario)
 	if !ok {
 		return fmt.Errorf("unknown --scenario %q; one of: %s", o.Scenario, strings.Join(scenarioNames(), ", "))
 	}
@@ -163,6 +170,9 @@ func (o *Options) validate() error {
 		return errors.New("--settle must be in [0, 1h]")
 	case strings.Count(o.UserTemplate, "%") != 1 || !strings.Contains(o.UserTemplate, "%d"):
 		return errors.New("--user-template must contain exactly one %d")
+	}
+	if o.Scenario == "lmtp" {
+		return o.checkLMTP()
 	}
 	if sc.needsPaths && len(o.Paths) == 0 {
 		return fmt.Errorf("scenario %s needs --path", o.Scenario)
@@ -213,9 +223,25 @@ func (o *Options) dialer() *dialer {
 	return &dialer{addr: o.Target, tls: o.TLS, timeout: o.Timeout}
 }
 
+// extraScenarios are scenarios defined outside scenarioTable's literal,
+// with flags of their own (checked in validate).
+var extraScenarios = map[string]*scenario{"lmtp": &lmtpScenario, "resync": &resyncScenario}
+
+// findScenario looks a scenario up by name.
+func findScenario(name string) (scenario, bool) {
+	if sc, ok := extraScenarios[name]; ok {
+		return *sc, true
+	}
+	sc, ok := scenarioTable[name]
+	return sc, ok
+}
+
 func scenarioNames() []string {
-	names := make([]string, 0, len(scenarioTable))
+	names := make([]string, 0, len(scenarioTable)+len(extraScenarios))
 	for n := range scenarioTable {
+		names = append(names, n)
+	}
+	for n := range extraScenarios {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -225,7 +251,8 @@ func scenarioNames() []string {
 func scenarioHelp() string {
 	var b strings.Builder
 	for _, n := range scenarioNames() {
-		fmt.Fprintf(&b, "  %-14s %s\n", n, scenarioTable[n].help)
+		sc, _ := findScenario(n)
+		fmt.Fprintf(&b, "  %-14s %s\n", n, sc.help)
 	}
 	return b.String()
 }
