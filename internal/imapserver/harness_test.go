@@ -27,6 +27,7 @@ type testServer struct {
 	panics *atomic.Int64 // recovered panics logged by the server
 	srv    *Server
 	store  store.Store
+	dir    string // the data directory
 	addr   string
 	tls    *tls.Config
 }
@@ -96,7 +97,7 @@ func newTestServer(t testing.TB, mod ...func(*Options)) *testServer {
 		srv.Shutdown(ctx)
 		st.Close()
 	})
-	return &testServer{panics: panics, srv: srv, store: st, addr: l.Addr().String(), tls: tlsConf}
+	return &testServer{dir: dir, panics: panics, srv: srv, store: st, addr: l.Addr().String(), tls: tlsConf}
 }
 
 // tconn is a raw client for byte-exact transcripts:

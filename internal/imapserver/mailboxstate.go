@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"petrel.dev/petrel/internal/store"
 )
@@ -34,9 +35,10 @@ func newHub() *hub { return &hub{boxes: make(map[mailboxKey]*sharedBox)} }
 
 // sharedBox is the in-memory state of one open mailbox.
 type sharedBox struct {
-	key   mailboxKey
-	refs  int           // guarded by hub.mu
-	ready chan struct{} // closed when loading ends
+	key       mailboxKey
+	refs      int           // guarded by hub.mu
+	idleSince time.Time     // guarded by hub.mu: when refs fell to 0
+	ready     chan struct{} // closed when loading ends
 
 	mu            sync.Mutex // guards everything below
 	loading       bool
@@ -54,12 +56,39 @@ type sharedBox struct {
 	sessions      map[*session]*selected
 }
 
+// Boxes no session has selected stay loaded (and kept current by
+// OnChange) for idleTTL, at most maxIdle of them, so a client that
+// reconnects — the usual mobile pattern — does not reload a large
+// mailbox's snapshot.
+const (
+	idleTTL = 10 * time.Minute
+	maxIdle = 64
+)
+
 // open returns the shared state of mbox, loading it if no session has it.
-// The caller must release it.
-func (h *hub) open(ctx context.Context, account string, mbox store.Mailbox) (*sharedBox, error) {
+// current, called before an idle box is reused, returns the mailbox's
+// UIDVALIDITY and HIGHESTMODSEQ from the store: a box that disagrees (a
+// change it missed, or an account deleted and created again) is loaded
+// afresh. The caller must release the box.
+func (h *hub) open(ctx context.Context, account string, mbox store.Mailbox, current func() (uint32, uint64, error)) (*sharedBox, error) {
 	key := mailboxKey{account, mbox.ID()}
 	h.mu.Lock()
 	b := h.boxes[key]
+	if b != nil && b.refs == 0 {
+		h.mu.Unlock()
+		uv, hms, err := current()
+		if err != nil {
+			return nil, err
+		}
+		b.mu.Lock()
+		fresh := !b.loading && b.loadErr == nil && b.uidValidity == uv && max(b.highestModSeq, 1) == max(hms, 1)
+		b.mu.Unlock()
+		h.mu.Lock()
+		if !fresh && h.boxes[key] == b && b.refs == 0 {
+			delete(h.boxes, key)
+		}
+		b = h.boxes[key]
+	}
 	if b != nil {
 		b.refs++
 		h.mu.Unlock()
@@ -111,7 +140,37 @@ func (h *hub) release(b *sharedBox) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	b.refs--
-	if b.refs <= 0 && h.boxes[b.key] == b {
+	if b.refs > 0 || h.boxes[b.key] != b {
+		return
+	}
+	if b.loadErr != nil {
+		delete(h.boxes, b.key)
+		return
+	}
+	now := time.Now()
+	b.idleSince = now
+	h.evictLocked(now)
+}
+
+// evictLocked drops idle boxes older than idleTTL, and the oldest beyond
+// maxIdle.
+func (h *hub) evictLocked(now time.Time) {
+	var idle []*sharedBox
+	for k, b := range h.boxes {
+		if b.refs > 0 {
+			continue
+		}
+		if now.Sub(b.idleSince) > idleTTL {
+			delete(h.boxes, k)
+			continue
+		}
+		idle = append(idle, b)
+	}
+	if len(idle) <= maxIdle {
+		return
+	}
+	sort.Slice(idle, func(i, j int) bool { return idle[i].idleSince.Before(idle[j].idleSince) })
+	for _, b := range idle[:len(idle)-maxIdle] {
 		delete(h.boxes, b.key)
 	}
 }

@@ -36,7 +36,10 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 	if err != nil {
 		return storeError(err, "NONEXISTENT")
 	}
-	b, err := s.srv.hub.open(s.ctx, s.acct.Name(), mbox)
+	b, err := s.srv.hub.open(s.ctx, s.acct.Name(), mbox, func() (uint32, uint64, error) {
+		st, err := s.acct.Status(s.ctx, args.Mailbox)
+		return st.UIDValidity, st.HighestModSeq, err
+	})
 	if err != nil {
 		if errors.Is(err, store.ErrNoSelect) {
 			return respNo("CANNOT", "Mailbox cannot be selected")
