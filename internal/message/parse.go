@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"sync"
 )
 
 // Implementation notes for the streaming parser.
@@ -80,12 +81,22 @@ type parser struct {
 	msg    *Message
 }
 
+// readers recycles Parse's read buffers: a 64 KiB buffer per message was
+// most of the parser's allocation.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+
 // Parse reads r to EOF and returns the message model. It never fails on
 // malformed input (only on a read error): broken MIME is described as the
 // reference implementation would.
 func Parse(r io.Reader) (*Message, error) {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	p := &parser{
-		br:          bufio.NewReaderSize(r, readBufSize),
+		br:          br,
 		nextAtStart: true,
 		msg:         &Message{},
 	}
