@@ -231,9 +231,10 @@ func (s *session) execute(cmd *imap.Command) {
 		s.writeStatus(cmd.Tag, "BAD", "", fmt.Sprintf("%s not allowed in the %s state", cmd.Name, stateName(s.state)))
 		return
 	}
-	// Commands are traced without their arguments, so passwords and
-	// message contents never reach the log.
-	s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd))
+	// Commands are traced (at debug level, after they finish) without
+	// their arguments, so passwords and message contents never reach the
+	// log.
+	start := time.Now()
 	err := s.uidRequired(cmd)
 	if err == nil {
 		err = s.callHandler(spec.fn, cmd)
@@ -257,8 +258,10 @@ func (s *session) execute(cmd *imap.Command) {
 	switch {
 	case err == nil:
 		s.writeStatus(cmd.Tag, "OK", "", commandName(cmd)+" completed")
+		s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd), "result", "OK", "duration", time.Since(start))
 	case errors.As(err, &sr):
 		s.writeStatus(cmd.Tag, sr.kind, sr.code, sr.text)
+		s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd), "result", sr.kind, "code", sr.code, "duration", time.Since(start))
 	default:
 		s.log.Error("command failed", "cmd", cmd.Name, "user", s.user, "err", err)
 		s.writeStatus(cmd.Tag, "NO", "SERVERBUG", "Internal error, see server log")
