@@ -87,8 +87,42 @@ func TestSpool(t *testing.T) {
 	if _, _, err := Spool(dir, io.MultiReader(strings.NewReader("x"), errReader{}), 0); err == nil {
 		t.Error("spool of a failing reader succeeded")
 	}
-	if _, _, err := Spool(dir+"/missing", strings.NewReader("x"), 0); err == nil {
+	// A message over SpoolMemory goes to a file, also in a missing
+	// directory; one at the limit stays in memory.
+	large := strings.Repeat("y", SpoolMemory+10)
+	if _, _, err := Spool(dir+"/missing", strings.NewReader(large), 0); err == nil {
 		t.Error("spool into a missing directory succeeded")
+	}
+	for _, tt := range []struct {
+		size, max int
+		ok        bool
+	}{
+		{SpoolMemory, 0, true},
+		{SpoolMemory + 1, 0, true},
+		{3 * SpoolMemory, 0, true},
+		{3 * SpoolMemory, 3 * SpoolMemory, true},
+		{3*SpoolMemory + 1, 3 * SpoolMemory, false},
+		{SpoolMemory + 1, SpoolMemory, false},
+	} {
+		body := strings.Repeat("0123456789", tt.size/10+1)[:tt.size]
+		s, n, err := Spool(dir, strings.NewReader(body), int64(tt.max))
+		if !tt.ok {
+			if replyFor(err).Code != 552 {
+				t.Errorf("spool of %d bytes, max %d: %v; want 552", tt.size, tt.max, err)
+			}
+			continue
+		}
+		if err != nil || n != int64(tt.size) {
+			t.Errorf("spool of %d bytes = %d, %v", tt.size, n, err)
+			continue
+		}
+		got, _ := io.ReadAll(io.NewSectionReader(s, 0, n))
+		if string(got) != body {
+			t.Errorf("spool of %d bytes read back %d different bytes", tt.size, len(got))
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
 	}
 	// Files are unlinked at once: nothing stays behind.
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {

@@ -4,8 +4,8 @@
 //
 // # Delivery
 //
-// DATA is spooled to an unlinked temporary file (bounded by the size
-// limit, never held in memory), then appended once per accepted
+// DATA is spooled (bounded by the size limit): in memory up to
+// SpoolMemory, beyond that in an unlinked temporary file, then appended once per accepted
 // recipient through store.Account.Append, the same path as IMAP APPEND,
 // so IDLE sessions see the message at once and its parse is cached. Each
 // copy starts with "Return-Path: <sender>" and "Delivered-To: rcpt", as

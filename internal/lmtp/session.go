@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -113,7 +112,8 @@ func (ss *session) Data(r io.Reader) error {
 	return ss.LMTPData(r, nil)
 }
 
-// LMTPData spools the message to an unlinked temporary file, then
+// LMTPData spools the message (Spool: in memory, or an unlinked
+// temporary file when large), then
 // appends it once per recipient, with that recipient's Delivered-To,
 // and reports each outcome in order (RFC 2033 §4.2). A 250 is given only
 // after Append returned, that is, after the message was fsynced and
@@ -147,7 +147,7 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 }
 
 // deliver stores one recipient's copy and logs it.
-func (ss *session) deliver(rc Recipient, f *os.File, size int64, start time.Time) (Delivery, error) {
+func (ss *session) deliver(rc Recipient, f *Spooled, size int64, start time.Time) (Delivery, error) {
 	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.opts.Timeout)
 	defer cancel()
 	d, err := Deliver(ctx, ss.s.opts.Store, rc.User, rc.Detail, true, Header(ss.from, rc.Address), f, size)

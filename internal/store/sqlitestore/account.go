@@ -103,7 +103,7 @@ func (ac *Account) SetSubscribed(ctx context.Context, name string, subscribed bo
 		q = `INSERT OR IGNORE INTO subscriptions(name) VALUES (?)`
 	}
 	err = ac.update(ctx, func(w *wtx) error {
-		_, err := w.tx.ExecContext(ctx, q, n)
+		_, err := w.ExecContext(ctx, q, n)
 		return err
 	})
 	if err != nil {
@@ -137,11 +137,11 @@ func (ac *Account) DeleteMailbox(ctx context.Context, name string) error {
 		return fmt.Errorf("delete mailbox INBOX: %w", store.ErrCannot)
 	}
 	err = ac.update(ctx, func(w *wtx) error {
-		m, err := mboxByName(ctx, w.tx, n)
+		m, err := mboxByName(ctx, w, n)
 		if err != nil {
 			return err
 		}
-		children, err := hasChildren(ctx, w.tx, n)
+		children, err := hasChildren(ctx, w, n)
 		if err != nil {
 			return err
 		}
@@ -151,11 +151,11 @@ func (ac *Account) DeleteMailbox(ctx context.Context, name string) error {
 			// the \Noselect mailbox name attribute".
 			return fmt.Errorf("has children and is \\Noselect: %w", store.ErrCannot)
 		}
-		if _, err := w.tx.ExecContext(ctx, `DELETE FROM messages WHERE mailbox_id = ?`, m.id); err != nil {
+		if _, err := w.ExecContext(ctx, `DELETE FROM messages WHERE mailbox_id = ?`, m.id); err != nil {
 			return err
 		}
 		w.freeFiles = true
-		if _, err := w.tx.ExecContext(ctx, `DELETE FROM mailboxes WHERE id = ?`, m.id); err != nil {
+		if _, err := w.ExecContext(ctx, `DELETE FROM mailboxes WHERE id = ?`, m.id); err != nil {
 			return err
 		}
 		w.changes = append(w.changes, store.Change{MailboxID: m.id, Kind: store.ChangeMailbox, ModSeq: m.highestModSeq, Deleted: true})
@@ -183,11 +183,11 @@ func (ac *Account) RenameMailbox(ctx context.Context, from, to string) error {
 		return fmt.Errorf("rename mailbox: %w", err)
 	}
 	err = ac.update(ctx, func(w *wtx) error {
-		src, err := mboxByName(ctx, w.tx, f)
+		src, err := mboxByName(ctx, w, f)
 		if err != nil {
 			return err
 		}
-		if _, err := mboxByName(ctx, w.tx, t); err == nil {
+		if _, err := mboxByName(ctx, w, t); err == nil {
 			return store.ErrMailboxExists
 		} else if !errors.Is(err, store.ErrNoMailbox) {
 			return err
@@ -210,7 +210,7 @@ func (ac *Account) RenameMailbox(ctx context.Context, from, to string) error {
 // renameTree renames f and every mailbox below it to t, then creates the
 // missing parents of t.
 func (w *wtx) renameTree(f, t string) error {
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, name, highestmodseq FROM mailboxes WHERE name = ? OR (name > ? AND name < ?) ORDER BY name`,
+	rows, err := w.QueryContext(w.ctx, `SELECT id, name, highestmodseq FROM mailboxes WHERE name = ? OR (name > ? AND name < ?) ORDER BY name`,
 		f, f+"/", f+"0")
 	if err != nil {
 		return err
@@ -238,18 +238,18 @@ func (w *wtx) renameTree(f, t string) error {
 		if len(nn) > maxMailboxName {
 			return fmt.Errorf("new name of %q too long: %w", r.name, store.ErrCannot)
 		}
-		if _, err := mboxByName(w.ctx, w.tx, nn); err == nil {
+		if _, err := mboxByName(w.ctx, w, nn); err == nil {
 			return fmt.Errorf("%q: %w", nn, store.ErrMailboxExists)
 		} else if !errors.Is(err, store.ErrNoMailbox) {
 			return err
 		}
-		if _, err := w.tx.ExecContext(w.ctx, `UPDATE mailboxes SET name = ? WHERE id = ?`, nn, r.id); err != nil {
+		if _, err := w.ExecContext(w.ctx, `UPDATE mailboxes SET name = ? WHERE id = ?`, nn, r.id); err != nil {
 			return err
 		}
 		w.changes = append(w.changes, store.Change{MailboxID: r.id, Kind: store.ChangeMailbox, ModSeq: r.modseq})
 	}
 	for _, p := range parents(t) {
-		if _, err := mboxByName(w.ctx, w.tx, p); errors.Is(err, store.ErrNoMailbox) {
+		if _, err := mboxByName(w.ctx, w, p); errors.Is(err, store.ErrNoMailbox) {
 			if _, err := w.insertMailbox(p, "", false); err != nil {
 				return err
 			}
@@ -267,11 +267,11 @@ func (w *wtx) renameInbox(inbox mbox, t string) error {
 	if err := w.createMailbox(t, nil); err != nil {
 		return err
 	}
-	dest, err := mboxByName(w.ctx, w.tx, t)
+	dest, err := mboxByName(w.ctx, w, t)
 	if err != nil {
 		return err
 	}
-	uids, err := allUIDs(w.ctx, w.tx, inbox.id)
+	uids, err := allUIDs(w.ctx, w, inbox.id)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 	date = zones{}.date(date.Unix(), offset)
 	flags := dedupFlags(msg.Flags)
 	err = ac.update(ctx, func(w *wtx) error {
-		m, err := selectableByName(ctx, w.tx, name)
+		m, err := selectableByName(ctx, w, name)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		}
 		var fileID int64
 		msgID, refs := threadHeaders(sf.header)
-		err = w.tx.QueryRowContext(ctx, `INSERT INTO files(size, header, structure, message_id) VALUES (?, ?, ?, ?) RETURNING id`,
+		err = w.QueryRowContext(ctx, `INSERT INTO files(size, header, structure, message_id) VALUES (?, ?, ?, ?) RETURNING id`,
 			sf.size, sf.header, sf.structure, msgID).Scan(&fileID)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		if err != nil {
 			return err
 		}
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO search(file_id, body, header) VALUES (?, ?, ?)`,
+		if _, err := w.ExecContext(ctx, `INSERT INTO search(file_id, body, header) VALUES (?, ?, ?)`,
 			fileID, sf.bodyText, sf.headerText); err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		if err := w.insertMessage(m.id, fileID, &meta); err != nil {
 			return err
 		}
-		if _, err := w.tx.ExecContext(ctx, `UPDATE mailboxes SET uidnext = ? WHERE id = ?`, m.uidNext+1, m.id); err != nil {
+		if _, err := w.ExecContext(ctx, `UPDATE mailboxes SET uidnext = ? WHERE id = ?`, m.uidNext+1, m.id); err != nil {
 			return err
 		}
 		w.changes = append(w.changes, store.Change{MailboxID: m.id, Kind: store.ChangeAppend, ModSeq: modseq,
@@ -136,7 +136,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 func (w *wtx) insertMessage(mailboxID, fileID int64, m *store.MessageMeta) error {
 	m.SaveDate = time.Unix(time.Now().Unix(), 0).UTC()
 	_, offset := m.InternalDate.Zone()
-	_, err := w.tx.ExecContext(w.ctx, `INSERT INTO messages(mailbox_id, uid, file_id, flags, seen, deleted,
+	_, err := w.ExecContext(w.ctx, `INSERT INTO messages(mailbox_id, uid, file_id, flags, seen, deleted,
 		internal_date, internal_tz, size, modseq, savedate, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		mailboxID, m.UID, fileID, joinFlags(m.Flags), hasFlag(m.Flags, `\Seen`), hasFlag(m.Flags, `\Deleted`),
 		m.InternalDate.Unix(), offset, m.Size, m.ModSeq, m.SaveDate.Unix(), m.ThreadID)

@@ -19,8 +19,10 @@ const maxReaders = 8
 // db is one SQLite database opened as a pool of readers plus one writer.
 type db struct {
 	path string
-	r    *sql.DB // readers: deferred transactions, query_only
-	w    *sql.DB // the single writer: every transaction is BEGIN IMMEDIATE
+	r    *readerDB // readers: deferred transactions, query_only
+	w    *sql.DB   // the single writer: every transaction is BEGIN IMMEDIATE
+	// wcache holds the writer's prepared statements (stmts.go).
+	wcache stmtCache
 }
 
 // dsn builds a DSN whose pragmas apply to every pooled connection.
@@ -58,7 +60,7 @@ func openDB(ctx context.Context, path string, migrations []string) (*db, error) 
 	}
 	r.SetMaxOpenConns(maxReaders)
 	r.SetMaxIdleConns(maxReaders)
-	return &db{path: path, r: r, w: w}, nil
+	return &db{path: path, r: &readerDB{DB: r}, w: w}, nil
 }
 
 // migrate applies migrations[v:] where v is PRAGMA user_version, each
@@ -92,6 +94,7 @@ func migrate(ctx context.Context, w *sql.DB, migrations []string) error {
 
 // close closes both pools.
 func (d *db) close() error {
+	d.wcache.close()
 	err1 := d.r.Close()
 	err2 := d.w.Close()
 	if err1 != nil {

@@ -69,7 +69,7 @@ func (a *accountDB) cleanFiles(ctx context.Context) error {
 	return a.update(ctx, nil, func(w *wtx) error {
 		w.freeFiles = true
 		known := map[int64]bool{}
-		rows, err := w.tx.QueryContext(ctx, `SELECT id FROM files`)
+		rows, err := w.QueryContext(ctx, `SELECT id FROM files`)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func (mb *Mailbox) StoreFlagsIf(ctx context.Context, uids []uint32, mode store.F
 	var modified []uint32
 	err := mb.ac.update(ctx, func(w *wtx) error {
 		changed, modified = nil, nil
-		m, err := mboxByID(ctx, w.tx, mb.id)
+		m, err := mboxByID(ctx, w, mb.id)
 		if err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func (mb *Mailbox) StoreFlagsIf(ctx context.Context, uids []uint32, mode store.F
 		if err != nil {
 			return err
 		}
-		rows, err := w.tx.QueryContext(ctx, `SELECT `+metaCols+` FROM messages
+		rows, err := w.QueryContext(ctx, `SELECT `+metaCols+` FROM messages
 			WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid`, m.id, uidsJSON(sortedUIDs(uids)))
 		if err != nil {
 			return err
@@ -105,11 +105,11 @@ func (mb *Mailbox) Expunge(ctx context.Context, uids []uint32) ([]uint32, error)
 	var gone []uint32
 	err := mb.ac.update(ctx, func(w *wtx) error {
 		gone = nil
-		m, err := mboxByID(ctx, w.tx, mb.id)
+		m, err := mboxByID(ctx, w, mb.id)
 		if err != nil {
 			return err
 		}
-		rows, err := w.tx.QueryContext(ctx, `SELECT uid FROM messages
+		rows, err := w.QueryContext(ctx, `SELECT uid FROM messages
 			WHERE mailbox_id = ? AND deleted = 1 AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid`, m.id, uidsJSON(sortedUIDs(uids)))
 		if err != nil {
 			return err
@@ -145,10 +145,10 @@ func (w *wtx) expunge(id int64, uids []uint32) error {
 		return err
 	}
 	js := uidsJSON(uids)
-	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?))`, id, js); err != nil {
+	if _, err := w.ExecContext(w.ctx, `DELETE FROM messages WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?))`, id, js); err != nil {
 		return err
 	}
-	if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO expunged(mailbox_id, uid, modseq) SELECT ?, value, ? FROM json_each(?) WHERE true
+	if _, err := w.ExecContext(w.ctx, `INSERT INTO expunged(mailbox_id, uid, modseq) SELECT ?, value, ? FROM json_each(?) WHERE true
 		ON CONFLICT(mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq`, id, modseq, js); err != nil {
 		return err
 	}
@@ -188,11 +188,11 @@ func (mb *Mailbox) copyOrMove(ctx context.Context, uids []uint32, dest string, m
 	var res store.CopyResult
 	err = mb.ac.update(ctx, func(w *wtx) error {
 		w.quota = quota
-		src, err := mboxByID(ctx, w.tx, mb.id)
+		src, err := mboxByID(ctx, w, mb.id)
 		if err != nil {
 			return err
 		}
-		dst, err := selectableByName(ctx, w.tx, d)
+		dst, err := selectableByName(ctx, w, d)
 		if err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ func (mb *Mailbox) copyOrMove(ctx context.Context, uids []uint32, dest string, m
 // before the EXPUNGEs).
 func (w *wtx) copyMessages(src, dst mbox, uids []uint32, move bool) (store.CopyResult, error) {
 	res := store.CopyResult{DestID: dst.id, DestUIDValidity: dst.uidValidity}
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT `+metaCols+`, file_id FROM messages
+	rows, err := w.QueryContext(w.ctx, `SELECT `+metaCols+`, file_id FROM messages
 		WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?)) ORDER BY uid`, src.id, uidsJSON(uids))
 	if err != nil {
 		return res, err
@@ -273,7 +273,7 @@ func (w *wtx) copyMessages(src, dst mbox, uids []uint32, move bool) (store.CopyR
 		res.DestUIDs = append(res.DestUIDs, meta.UID)
 		metas = append(metas, meta)
 	}
-	if _, err := w.tx.ExecContext(w.ctx, `UPDATE mailboxes SET uidnext = ? WHERE id = ?`, next, dst.id); err != nil {
+	if _, err := w.ExecContext(w.ctx, `UPDATE mailboxes SET uidnext = ? WHERE id = ?`, next, dst.id); err != nil {
 		return res, err
 	}
 	if err := w.saveKeywords(dst.id, kw); err != nil {

@@ -77,7 +77,7 @@ func (w *wtx) checkQuota(q store.Quota, size, n int64) error {
 	if q.Storage == 0 && q.Messages == 0 {
 		return nil
 	}
-	u, err := usage(w.ctx, w.tx)
+	u, err := usage(w.ctx, w)
 	if err != nil {
 		return err
 	}

@@ -50,13 +50,19 @@ func threadHeaders(header []byte) (msgID string, refs []string) {
 	return strings.TrimSpace(msgID), refs
 }
 
+// threadQuery finds the thread of a Message-ID. "message_id != ''" lets
+// SQLite use the partial index files_message_id, which "message_id = ?"
+// alone does not prove applicable: without it every APPEND with a
+// References header scanned the whole files table.
+const threadQuery = `SELECT thread_id FROM files WHERE message_id = ? AND message_id != '' AND thread_id != 0 ORDER BY id LIMIT 1`
+
 // threadOf returns the thread of a new file: that of the first referenced
 // message the account has, else the file's own id.
 func (w *wtx) threadOf(fileID int64, refs []string) (int64, error) {
 	thread := fileID
 	for _, ref := range refs {
 		var t int64
-		err := w.tx.QueryRowContext(w.ctx, `SELECT thread_id FROM files WHERE message_id = ? AND thread_id != 0 ORDER BY id LIMIT 1`, ref).Scan(&t)
+		err := w.QueryRowContext(w.ctx, threadQuery, ref).Scan(&t)
 		if err == nil {
 			thread = t
 			break
@@ -65,6 +71,6 @@ func (w *wtx) threadOf(fileID int64, refs []string) (int64, error) {
 			return 0, err
 		}
 	}
-	_, err := w.tx.ExecContext(w.ctx, `UPDATE files SET thread_id = ? WHERE id = ?`, thread, fileID)
+	_, err := w.ExecContext(w.ctx, `UPDATE files SET thread_id = ? WHERE id = ?`, thread, fileID)
 	return thread, err
 }

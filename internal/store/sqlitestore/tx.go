@@ -84,6 +84,7 @@ type wtx struct {
 func (a *accountDB) update(ctx context.Context, publish func([]store.Change), fn func(w *wtx) error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.db.prepareWriter(ctx)
 	tx, err := a.db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -116,7 +117,7 @@ func (a *accountDB) update(ctx context.Context, publish func([]store.Change), fn
 // collectFreeFiles deletes files rows that no message references and
 // schedules their files for removal after the commit.
 func (w *wtx) collectFreeFiles() error {
-	rows, err := w.tx.QueryContext(w.ctx, `DELETE FROM files WHERE refs <= 0 RETURNING id`)
+	rows, err := w.QueryContext(w.ctx, `DELETE FROM files WHERE refs <= 0 RETURNING id`)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (w *wtx) modseq(id int64) (uint64, error) {
 		return m, nil
 	}
 	var m uint64
-	err := w.tx.QueryRowContext(w.ctx, `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq`, id).Scan(&m)
+	err := w.QueryRowContext(w.ctx, `UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq`, id).Scan(&m)
 	if err != nil {
 		return 0, fmt.Errorf("new modseq: %w", err)
 	}
@@ -150,7 +151,7 @@ func (w *wtx) modseq(id int64) (uint64, error) {
 // any before it: max(last+1, unix time). RFC 9051 §2.3.1.1.
 func (w *wtx) nextUIDValidity() (uint32, error) {
 	var last int64
-	err := w.tx.QueryRowContext(w.ctx, `SELECT v FROM meta WHERE k = 'uidvalidity'`).Scan(&last)
+	err := w.QueryRowContext(w.ctx, `SELECT v FROM meta WHERE k = 'uidvalidity'`).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
@@ -158,7 +159,7 @@ func (w *wtx) nextUIDValidity() (uint32, error) {
 	if v > math.MaxUint32 {
 		return 0, fmt.Errorf("UIDVALIDITY exhausted: %w", store.ErrCannot)
 	}
-	_, err = w.tx.ExecContext(w.ctx, `INSERT INTO meta(k, v) VALUES ('uidvalidity', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`, v)
+	_, err = w.ExecContext(w.ctx, `INSERT INTO meta(k, v) VALUES ('uidvalidity', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`, v)
 	return uint32(v), err
 }
 
@@ -232,7 +233,7 @@ func (w *wtx) insertMailbox(name, specialUse string, noselect bool) (int64, erro
 		return 0, err
 	}
 	var id int64
-	err = w.tx.QueryRowContext(w.ctx, `INSERT INTO mailboxes(name, special_use, noselect, uidvalidity) VALUES (?, ?, ?, ?) RETURNING id`,
+	err = w.QueryRowContext(w.ctx, `INSERT INTO mailboxes(name, special_use, noselect, uidvalidity) VALUES (?, ?, ?, ?) RETURNING id`,
 		name, specialUse, noselect, uv).Scan(&id)
 	if err != nil {
 		return 0, err
@@ -250,7 +251,7 @@ func (w *wtx) createMailbox(name string, specialUse []string) error {
 		return err
 	}
 	for _, p := range parents(name) {
-		if _, err := mboxByName(w.ctx, w.tx, p); errors.Is(err, store.ErrNoMailbox) {
+		if _, err := mboxByName(w.ctx, w, p); errors.Is(err, store.ErrNoMailbox) {
 			if _, err := w.insertMailbox(p, "", false); err != nil {
 				return err
 			}
@@ -258,7 +259,7 @@ func (w *wtx) createMailbox(name string, specialUse []string) error {
 			return err
 		}
 	}
-	m, err := mboxByName(w.ctx, w.tx, name)
+	m, err := mboxByName(w.ctx, w, name)
 	switch {
 	case errors.Is(err, store.ErrNoMailbox):
 		_, err = w.insertMailbox(name, su, false)
@@ -272,7 +273,7 @@ func (w *wtx) createMailbox(name string, specialUse []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.tx.ExecContext(w.ctx, `UPDATE mailboxes SET noselect = 0, special_use = ?, uidvalidity = ? WHERE id = ?`, su, uv, m.id); err != nil {
+	if _, err := w.ExecContext(w.ctx, `UPDATE mailboxes SET noselect = 0, special_use = ?, uidvalidity = ? WHERE id = ?`, su, uv, m.id); err != nil {
 		return err
 	}
 	w.changes = append(w.changes, store.Change{MailboxID: m.id, Kind: store.ChangeMailbox, ModSeq: m.highestModSeq})
@@ -308,7 +309,7 @@ var defaultMailboxes = []struct{ name, use string }{
 func (a *accountDB) createDefaults(ctx context.Context) error {
 	return a.update(ctx, nil, func(w *wtx) error {
 		for _, d := range defaultMailboxes {
-			if _, err := mboxByName(ctx, w.tx, d.name); err == nil {
+			if _, err := mboxByName(ctx, w, d.name); err == nil {
 				continue
 			} else if !errors.Is(err, store.ErrNoMailbox) {
 				return err
@@ -320,7 +321,7 @@ func (a *accountDB) createDefaults(ctx context.Context) error {
 			if err := w.createMailbox(d.name, su); err != nil {
 				return fmt.Errorf("create %s: %w", d.name, err)
 			}
-			if _, err := w.tx.ExecContext(ctx, `INSERT OR IGNORE INTO subscriptions(name) VALUES (?)`, d.name); err != nil {
+			if _, err := w.ExecContext(ctx, `INSERT OR IGNORE INTO subscriptions(name) VALUES (?)`, d.name); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,195 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// SQLite parses and plans a statement in about as much time as a small
+// write takes to run, and the driver prepares anew for every call, so
+// the statements that run again and again (those of every APPEND, LOGIN
+// and SELECT) are prepared once and kept, keyed by their text.
+
+// Limits of a statement cache: query texts built with a variable number
+// of parameters could otherwise fill it without end.
+const (
+	maxCachedStmts   = 128
+	maxCachedStmtLen = 4096
+)
+
+// stmtCache maps query texts to statements prepared on one pool.
+type stmtCache struct {
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+	// pending are writer queries run unprepared inside a transaction,
+	// to prepare before the next one (preparing needs the writer's only
+	// connection, which the transaction holds).
+	pending map[string]bool
+}
+
+func cacheable(q string) bool { return len(q) <= maxCachedStmtLen }
+
+// get returns the statement for q, or nil.
+func (c *stmtCache) get(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[q]
+}
+
+// put keeps s for q unless the cache is full or already has q; it
+// reports whether s was kept (the caller closes it otherwise).
+func (c *stmtCache) put(q string, s *sql.Stmt) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	if c.stmts[q] != nil || len(c.stmts) >= maxCachedStmts {
+		return false
+	}
+	c.stmts[q] = s
+	return true
+}
+
+// full reports whether the cache takes no more statements.
+func (c *stmtCache) full() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.stmts) >= maxCachedStmts
+}
+
+// close closes every cached statement.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+	c.pending = nil
+}
+
+// readerDB is the reader pool with cached statements. Its methods are
+// for calls that hold no connection of the pool (not inside a read
+// transaction): preparing takes a connection of its own.
+type readerDB struct {
+	*sql.DB
+	cache stmtCache
+}
+
+// stmt returns q prepared on the pool, preparing it on first use; nil
+// when q is not to be cached or preparing failed (the caller then runs
+// it unprepared and meets the error, if any, there).
+func (r *readerDB) stmt(ctx context.Context, q string) *sql.Stmt {
+	if !cacheable(q) {
+		return nil
+	}
+	if s := r.cache.get(q); s != nil {
+		return s
+	}
+	if r.cache.full() {
+		return nil
+	}
+	s, err := r.DB.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if !r.cache.put(q, s) {
+		s.Close()
+		return r.cache.get(q)
+	}
+	return s
+}
+
+// QueryContext is sql.DB's, with q prepared once.
+func (r *readerDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := r.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.DB.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext is sql.DB's, with q prepared once.
+func (r *readerDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := r.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.DB.QueryRowContext(ctx, q, args...)
+}
+
+// ExecContext is sql.DB's, with q prepared once.
+func (r *readerDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := r.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return r.DB.ExecContext(ctx, q, args...)
+}
+
+// Close closes the cached statements and the pool.
+func (r *readerDB) Close() error {
+	r.cache.close()
+	return r.DB.Close()
+}
+
+// prepareWriter prepares the writer queries that ran unprepared in
+// earlier transactions. It runs before a transaction begins, when the
+// writer's one connection is free; failures are ignored (the query runs
+// unprepared).
+func (d *db) prepareWriter(ctx context.Context) {
+	c := &d.wcache
+	c.mu.Lock()
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for q := range pending {
+		if s, err := d.w.PrepareContext(ctx, q); err == nil && !c.put(q, s) {
+			s.Close()
+		}
+	}
+}
+
+// writerStmt returns the cached writer statement for q, or nil after
+// noting q to be prepared before the next transaction.
+func (d *db) writerStmt(q string) *sql.Stmt {
+	if !cacheable(q) {
+		return nil
+	}
+	c := &d.wcache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.stmts[q]; s != nil {
+		return s
+	}
+	if len(c.stmts)+len(c.pending) < maxCachedStmts {
+		if c.pending == nil {
+			c.pending = map[string]bool{}
+		}
+		c.pending[q] = true
+	}
+	return nil
+}
+
+// ExecContext runs q in the transaction, prepared once per database.
+func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := w.a.db.writerStmt(q); s != nil {
+		return w.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return w.tx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs q in the transaction, prepared once per database.
+func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := w.a.db.writerStmt(q); s != nil {
+		return w.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+	}
+	return w.tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext runs q in the transaction, prepared once per database.
+func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := w.a.db.writerStmt(q); s != nil {
+		return w.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return w.tx.QueryRowContext(ctx, q, args...)
+}
