@@ -152,7 +152,7 @@ func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
 // Serve accepts connections on l until Close or Shutdown; it then
 // returns nil.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.smtp.Serve(&limitListener{Listener: l, sem: s.sem})
+	err := s.smtp.Serve(&limitListener{Listener: l, sem: s.sem, wrap: func(c net.Conn) net.Conn { return &bareConn{Conn: c} }})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
@@ -187,7 +187,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // limitListener refuses connections beyond cap(sem) with 421.
 type limitListener struct {
 	net.Listener
-	sem chan struct{}
+	sem  chan struct{}
+	wrap func(net.Conn) net.Conn // applied to each accepted connection
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -198,7 +199,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.sem <- struct{}{}:
-			return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+			return l.wrap(&limitConn{Conn: c, release: func() { <-l.sem }}), nil
 		default:
 			// RFC 5321 §3.8: 421 when the service is not available.
 			c.SetWriteDeadline(time.Now().Add(time.Second))

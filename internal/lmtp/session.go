@@ -62,13 +62,16 @@ type session struct {
 	from    string
 	hasMail bool
 	rcpts   []Recipient
+	// keys are the recipients as go-smtp has them (with bareDomain for
+	// a bare one), for SetStatus; parallel to rcpts.
+	keys []string
 }
 
 var _ smtp.LMTPSession = (*session)(nil)
 
 // Reset discards the transaction (RSET, or after DATA).
 func (ss *session) Reset() {
-	ss.from, ss.hasMail, ss.rcpts = "", false, nil
+	ss.from, ss.hasMail, ss.rcpts, ss.keys = "", false, nil, nil
 }
 
 // Logout ends the session.
@@ -83,7 +86,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if len(from) > maxSender {
 		return errLongSender
 	}
-	ss.from, ss.hasMail, ss.rcpts = from, true, nil
+	ss.from, ss.hasMail, ss.rcpts, ss.keys = from, true, nil, nil
 	return nil
 }
 
@@ -95,15 +98,16 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.opts.Timeout)
 	defer cancel()
-	rc, err := ss.s.resolver.Resolve(ctx, to)
+	rc, err := ss.s.resolver.Resolve(ctx, unbare(to))
 	if err != nil {
 		r := replyFor(err)
 		if r == errTempFail {
-			ss.log.Error("lmtp recipient lookup failed", "rcpt", to, "err", err)
+			ss.log.Error("lmtp recipient lookup failed", "rcpt", unbare(to), "err", err)
 		}
 		return r
 	}
 	ss.rcpts = append(ss.rcpts, rc)
+	ss.keys = append(ss.keys, to)
 	return nil
 }
 
@@ -128,7 +132,8 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		return replyFor(err)
 	}
 	defer f.Close()
-	for _, rc := range ss.rcpts {
+	for i, rc := range ss.rcpts {
+		key := ss.keys[i]
 		d, err := ss.deliver(rc, f, size, start)
 		if status == nil {
 			if err != nil {
@@ -137,10 +142,10 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 			continue
 		}
 		if err != nil {
-			status.SetStatus(rc.Address, ss.reply(err))
+			status.SetStatus(key, ss.reply(err))
 			continue
 		}
-		status.SetStatus(rc.Address, &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0},
+		status.SetStatus(key, &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0},
 			Message: fmt.Sprintf("Saved in %s as UID %d", d.Mailbox, d.Result.UID)})
 	}
 	return nil

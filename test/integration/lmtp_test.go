@@ -179,6 +179,30 @@ func TestLMTPSwaksRecipients(t *testing.T) {
 	check("bob", "INBOX", "bob+nosuch@example.org")
 }
 
+// TestLMTPSwaksBareRecipient delivers to recipients without a domain
+// ("alice", RFC 5321 §4.1.1.3's "<Postmaster>" form), as an MTA's local
+// transport does, with swaks.
+func TestLMTPSwaksBareRecipient(t *testing.T) {
+	p := startLMTPPetrel(t)
+	msg := "Subject: bare\r\n\r\nhello\r\n"
+	out := p.swaks(t, false, "--pipeline", "--to", "alice,nobody,bob+Sent", "--data", "@"+writeMsg(t, msg))
+	if !strings.Contains(out, "550 5.1.1") {
+		t.Errorf("no 550 5.1.1 for the unknown recipient:\n%s", out)
+	}
+	for _, rcpt := range []string{"<alice> Saved in INBOX", "<bob+Sent> Saved in Sent"} {
+		if !strings.Contains(out, "250 2.0.0 "+rcpt) {
+			t.Errorf("no 250 for %s:\n%s", rcpt, out)
+		}
+	}
+	for _, c := range []struct{ user, mailbox, rcpt string }{{"alice", "INBOX", "alice"}, {"bob", "Sent", "bob+Sent"}} {
+		got := p.bodies(t, c.user, c.mailbox)
+		want := "Return-Path: <sender@example.com>\r\nDelivered-To: " + c.rcpt + "\r\n" + msg + "\r\n"
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%s/%s = %q\nwant [%q]", c.user, c.mailbox, got, want)
+		}
+	}
+}
+
 // rawLMTP is a scripted LMTP client where the bytes matter.
 type rawLMTP struct {
 	t *testing.T
@@ -433,7 +457,8 @@ func TestDeliverCommand(t *testing.T) {
 	if code, stderr := p.deliverCmd(t, "Subject: x\n\nx\n", "nobody"); code != 67 || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("unknown user: exit %d, stderr %q; want 67 and one line", code, stderr)
 	}
-	// Break bob's message directory: storage fails, the MTA must retry.
+	// Break bob's message directory: storage of a message too large to
+	// be kept in mail.db (over 64 KiB) fails, the MTA must retry.
 	msgDir := filepath.Join(p.Dir, "accounts", "bob", "msg")
 	if err := os.RemoveAll(msgDir); err != nil {
 		t.Fatal(err)
@@ -441,7 +466,7 @@ func TestDeliverCommand(t *testing.T) {
 	if err := os.WriteFile(msgDir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, stderr := p.deliverCmd(t, "Subject: x\n\nx\n", "bob"); code != 75 || strings.Count(stderr, "\n") != 1 {
+	if code, stderr := p.deliverCmd(t, "Subject: x\n\n"+strings.Repeat("x", 70<<10)+"\n", "bob"); code != 75 || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("storage failure: exit %d, stderr %q; want 75 and one line", code, stderr)
 	}
 	got := p.bodies(t, "alice", "INBOX")
