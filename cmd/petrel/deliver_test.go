@@ -127,8 +127,9 @@ func TestDeliverExitCodes(t *testing.T) {
 }
 
 // TestDeliverTempFail breaks alice's message directory (a file where the
-// directory should be; chmod does not stop root): the delivery must exit
-// 75 so that the MTA retries.
+// directory should be; chmod does not stop root): the delivery of a
+// message too large for mail.db (over 64 KiB) must exit 75 so that the
+// MTA retries.
 func TestDeliverTempFail(t *testing.T) {
 	dir, _ := deliverDir(t)
 	msgDir := filepath.Join(dir, "accounts", "alice", "msg")
@@ -138,7 +139,7 @@ func TestDeliverTempFail(t *testing.T) {
 	if err := os.WriteFile(msgDir, []byte("not a directory"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := runArgs(t, "Subject: x\n\nx\n", "deliver", "--data", dir, "alice").want(t, exTempFail)
+	r := runArgs(t, "Subject: x\n\n"+strings.Repeat("x", 70<<10)+"\n", "deliver", "--data", dir, "alice").want(t, exTempFail)
 	if strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("stderr %q is not one line", r.stderr)
 	}

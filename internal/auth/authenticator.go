@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -45,7 +47,7 @@ type Options struct {
 // Authenticator checks passwords against hashes from a lookup function.
 // It is safe for concurrent use.
 type Authenticator struct {
-	lookup    func(ctx context.Context, user string) (string, error)
+	lookup    func(ctx context.Context, user string) (string, error) // New's, run by a lookupPool
 	log       *slog.Logger
 	baseDelay time.Duration
 	maxDelay  time.Duration
@@ -58,6 +60,7 @@ type Authenticator struct {
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry // guarded by mu; key is the user name
+	macs  sync.Pool             // of hash.Hash: HMAC-SHA256 under cacheKey
 
 	// Hooks, replaced by tests.
 	now    func() time.Time
@@ -76,8 +79,9 @@ type cacheEntry struct {
 // New returns an Authenticator. lookup returns the stored password hash
 // of a (normalised) user, or an error wrapping store.ErrNoUser; it is
 // called on every Authenticate and every SCRAM exchange (NewSCRAM), so it
-// must be cheap. The hash is HashPassword's string, which also carries
-// the user's SCRAM credentials.
+// must be cheap; it should honour ctx, and may run on a worker goroutine
+// of the Authenticator (lookup.go). The hash is HashPassword's string,
+// which also carries the user's SCRAM credentials.
 func New(lookup func(ctx context.Context, user string) (string, error), opts Options) *Authenticator {
 	return newWith(lookup, opts, defaultParams)
 }
@@ -85,7 +89,7 @@ func New(lookup func(ctx context.Context, user string) (string, error), opts Opt
 // newWith is New with the argon2 parameters of the dummy hash given.
 func newWith(lookup func(ctx context.Context, user string) (string, error), opts Options, p params) *Authenticator {
 	a := &Authenticator{
-		lookup:    lookup,
+		lookup:    newLookupPool(lookup, maxLookupWorkers, lookupIdle).lookup,
 		log:       opts.Logger,
 		baseDelay: orDefault(opts.BaseDelay, DefaultBaseDelay),
 		maxDelay:  orDefault(opts.MaxDelay, DefaultMaxDelay),
@@ -175,9 +179,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, user, password string,
 
 	var mac []byte
 	if known && a.cacheTTL > 0 {
-		m := hmac.New(sha256.New, a.cacheKey)
-		m.Write([]byte(password))
-		mac = m.Sum(nil)
+		mac = a.passwordMAC(password)
 		if a.cacheHit(name, hash, mac) {
 			a.users.reset(name)
 			a.log.Debug("authenticated", "user", name, "remote", remote, "cached", true)
@@ -219,6 +221,21 @@ func (a *Authenticator) fail(ctx context.Context, given, name, reason string, re
 	}
 	a.log.Info("authentication failed", "user", given, "remote", remote, "reason", reason, "delay", d)
 	a.sleep(ctx, d)
+}
+
+// passwordMAC returns HMAC-SHA256(cacheKey, password). The keyed hashes
+// are pooled: setting up the HMAC's inner and outer pads costs more than
+// hashing a password.
+func (a *Authenticator) passwordMAC(password string) []byte {
+	m, _ := a.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, a.cacheKey)
+	}
+	m.Reset()
+	io.WriteString(m, password)
+	mac := m.Sum(make([]byte, 0, sha256.Size))
+	a.macs.Put(m)
+	return mac
 }
 
 // cacheHit reports whether name has a live entry for hash and mac.

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -288,5 +290,36 @@ func TestAuthenticateConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestPasswordMAC(t *testing.T) {
+	h := newHarness(t, Options{})
+	want := func(pw string) []byte {
+		m := hmac.New(sha256.New, h.cacheKey)
+		m.Write([]byte(pw))
+		return m.Sum(nil)
+	}
+	// Reused hashes must start afresh: every MAC equals a new HMAC's,
+	// whatever was hashed before, also from several goroutines.
+	pws := []string{"", "a", "s3cret", strings.Repeat("x", MaxPasswordLen), "a"}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				pw := pws[(i+g)%len(pws)]
+				if got := h.passwordMAC(pw); !hmac.Equal(got, want(pw)) || len(got) != sha256.Size {
+					t.Errorf("passwordMAC(%q) = %x, want %x", pw, got, want(pw))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	other := newHarness(t, Options{})
+	if hmac.Equal(other.passwordMAC("s3cret"), h.passwordMAC("s3cret")) {
+		t.Error("two authenticators share a MAC key")
 	}
 }

@@ -207,3 +207,36 @@ func TestQuoteAndVerb(t *testing.T) {
 		t.Error("login accepted a CRLF in the user name")
 	}
 }
+
+func TestIndexFold(t *testing.T) {
+	for _, tt := range []struct {
+		b, sub string
+		want   int
+	}{
+		{"* OK [CAPABILITY IMAP4rev1] hi", "[CAPABILITY ", 5},
+		{"a1 ok [capability imap4rev2]", "[CAPABILITY ", 6},
+		{"* 1 FETCH (BODY[1] {3}", "[CAPABILITY ", -1},
+		{"[CAPABILITY", "[CAPABILITY ", -1},
+		{"", "[CAPABILITY ", -1},
+		{"x[[CAPABILITY ", "[CAPABILITY ", 2},
+	} {
+		if got := indexFold([]byte(tt.b), tt.sub); got != tt.want {
+			t.Errorf("indexFold(%q, %q) = %d, want %d", tt.b, tt.sub, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		line, tag, status string
+		ok                bool
+	}{
+		{"a1 OK done", "a1", "OK", true},
+		{"a1 no [TRYCREATE] x", "a1", "NO", true},
+		{"a10 OK done", "a1", "", false},
+		{"a1", "a1", "", false},
+		{"* 1 EXISTS", "a1", "", false},
+	} {
+		status, _, ok := tagged([]byte(tt.line), tt.tag)
+		if status != tt.status || ok != tt.ok {
+			t.Errorf("tagged(%q, %q) = %q, %v", tt.line, tt.tag, status, ok)
+		}
+	}
+}

@@ -35,6 +35,7 @@ func init() {
 		"store":         {"STORE +FLAGS/-FLAGS (\\Flagged) on random messages", true, false, runStore},
 		"search-header": {"SEARCH FROM x and SEARCH SUBJECT y", true, false, runSearchHeader},
 		"search-text":   {"SEARCH TEXT word", true, false, runSearchText},
+		"noop":          {"SELECT INBOX, then NOOP round trips one at a time (compare with echo-ceiling)", true, false, runNoop},
 		"idle-fanout":   {"--clients sessions IDLE; time until all see an APPENDed message", true, false, runIdleFanout},
 		"idle-memory":   {"server RSS (--pid) per session IDLE on INBOX", true, false, runIdleMemory},
 		"echo-ceiling":  {"1-line round trips to an in-process Go TCP echo server", false, false, runEcho},

@@ -1,8 +1,12 @@
 package imapserver
 
 import (
+	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"petrel.dev/petrel/internal/imap"
 )
@@ -67,20 +71,69 @@ func init() {
 }
 
 // capabilities lists what this session may be told (RFC 9051 §6.1.1);
-// only complete features are advertised.
+// only complete features are advertised. The list depends on a few bits
+// of session state and the server's APPENDLIMIT only, so each variant is
+// built once and shared: the greeting and the LOGIN response of every
+// session carry it.
 func (s *session) capabilities() string {
+	k := capKey{
+		notAuth:   s.state == stateNotAuth,
+		tls:       s.tls,
+		starttls:  s.srv.opts.TLS != nil,
+		plain:     s.plaintextAllowed(),
+		maxAppend: s.srv.opts.Limits.MaxAppend,
+	}
+	return capCache.get(k)
+}
+
+// capKey is everything the capability list depends on.
+type capKey struct {
+	notAuth, tls, starttls, plain bool
+	maxAppend                     int64
+}
+
+// maxCapCache bounds capCache: 16 variants per APPENDLIMIT, and a process
+// normally runs one server with one limit.
+const maxCapCache = 256
+
+// capCache holds the capability strings built so far.
+var capCache = capStrings{m: make(map[capKey]string)}
+
+type capStrings struct {
+	mu sync.RWMutex
+	m  map[capKey]string // guarded by mu
+}
+
+func (c *capStrings) get(k capKey) string {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = k.build()
+	c.mu.Lock()
+	if len(c.m) < maxCapCache {
+		c.m[k] = v
+	}
+	c.mu.Unlock()
+	return v
+}
+
+// build spells the capability list of k.
+func (k capKey) build() string {
 	caps := []string{"IMAP4rev1", "IMAP4rev2"}
-	if s.state == stateNotAuth {
-		if !s.tls && s.srv.opts.TLS != nil {
+	if k.notAuth {
+		if !k.tls && k.starttls {
 			caps = append(caps, "STARTTLS")
 		}
 		// SCRAM never sends the password, so it is offered on cleartext
 		// too; -PLUS needs a TLS channel to bind to (RFC 5802 §6).
 		caps = append(caps, "AUTH=SCRAM-SHA-256")
-		if s.tls {
+		if k.tls {
 			caps = append(caps, "AUTH=SCRAM-SHA-256-PLUS")
 		}
-		if s.plaintextAllowed() {
+		if k.plain {
 			caps = append(caps, "AUTH=PLAIN", "AUTH=LOGIN")
 		} else {
 			caps = append(caps, "LOGINDISABLED")
@@ -91,7 +144,7 @@ func (s *session) capabilities() string {
 		"MOVE", "CHILDREN", "LITERAL+", "CONDSTORE", "QRESYNC", "SAVEDATE", "OBJECTID", "UIDONLY",
 		"QUOTA", "QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE", "PREVIEW", "ESEARCH", "SEARCHRES", "LIST-EXTENDED",
 		"LIST-STATUS", "SPECIAL-USE", "MULTIAPPEND", "BINARY", "STATUS=SIZE",
-		"APPENDLIMIT="+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10))
+		"APPENDLIMIT="+strconv.FormatInt(k.maxAppend, 10))
 	return strings.Join(caps, " ")
 }
 
@@ -106,6 +159,55 @@ func (s *session) cmdCapability(cmd *imap.Command) error {
 	return nil
 }
 
+// writeCompleted writes the tagged "OK <command> completed" (RFC 9051
+// §7.1) piece by piece: a line built first would be allocated for every
+// command, NOOP included. Tag and name are atoms, so the line needs none
+// of writeStatus's sanitising.
+func (s *session) writeCompleted(cmd *imap.Command) {
+	s.enc.Raw(cmd.Tag).Raw(" OK ")
+	if cmd.UID {
+		s.enc.Raw("UID ")
+	}
+	s.enc.Raw(cmd.Name).Raw(" completed").CRLF()
+}
+
+// asStatusResp returns the *statusResp in err's chain, or nil. The
+// common unwrapped case is tested first: errors.As needs its target on
+// the heap.
+func asStatusResp(err error) *statusResp {
+	if err == nil {
+		return nil
+	}
+	if sr, ok := err.(*statusResp); ok {
+		return sr
+	}
+	var sr *statusResp
+	if errors.As(err, &sr) {
+		return sr
+	}
+	return nil
+}
+
+// traceCommand logs a finished command at debug level, without its
+// arguments, so passwords and message contents never reach the log. The
+// level is checked first: building the attributes allocates, and this
+// runs after every command, NOOP included.
+func (s *session) traceCommand(cmd *imap.Command, result, code string, start time.Time) {
+	if !s.log.Enabled(s.ctx, slog.LevelDebug) {
+		return
+	}
+	if code == "" {
+		s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd), "result", result, "duration", time.Since(start))
+		return
+	}
+	s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd), "result", result, "code", code, "duration", time.Since(start))
+}
+
+// cmdNoop implements NOOP (RFC 9051 §6.1.2) and the IMAP4rev1 CHECK
+// (RFC 3501 §6.4.1; RFC 9051 Appendix E, item 17: removed, "Clients
+// should use NOOP instead"). It does nothing itself: execute then sends
+// the pending updates of the selected mailbox, which the session learned
+// of through the hub (mailboxstate.go), so no storage is read.
 func (s *session) cmdNoop(cmd *imap.Command) error { return nil }
 
 func (s *session) cmdLogout(cmd *imap.Command) error {

@@ -12,9 +12,18 @@ import (
 	"petrel.dev/petrel/internal/store"
 )
 
-// fetchChunk is how many messages' metadata and parsed structure are
-// loaded from the store at once.
-const fetchChunk = 256
+// fetchChunk is how many messages one call of Mailbox.Messages loads
+// (the store reads them in smaller chunks, with one prepared statement
+// per call), and how many get \Seen in one transaction.
+const fetchChunk = 4096
+
+// fetchBatch is the size of the buffer that collects the responses of a
+// FETCH of at least fetchBatchMin messages before they are written to the
+// connection.
+const (
+	fetchBatch    = 64 << 10
+	fetchBatchMin = 64
+)
 
 // cmdFetch implements FETCH and UID FETCH (RFC 9051 §6.4.5, §6.4.9),
 // BINARY (RFC 3516) and the rev1 RFC822 items (RFC 3501 §6.4.5).
@@ -76,7 +85,11 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 			hasModSeq = true
 		case imap.FetchFlags, imap.FetchInternalDate, imap.FetchRFC822Size, imap.FetchSaveDate,
 			imap.FetchEmailID, imap.FetchThreadID:
-		case imap.FetchEnvelope, imap.FetchBody, imap.FetchBodyStructure, imap.FetchBinarySize, imap.FetchPreview:
+		case imap.FetchEnvelope:
+			want |= store.WantEnvelope
+		case imap.FetchBody, imap.FetchBodyStructure:
+			want |= store.WantBodyStructure
+		case imap.FetchBinarySize, imap.FetchPreview:
 			want |= store.WantStructure
 		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
 			want |= store.WantStructure | store.WantHeader
@@ -101,6 +114,13 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 	}
 	seqs := s.resolve(args.Set, uid)
 	sel := s.sel
+	if want != 0 {
+		// The metadata comes from the mailbox state in memory.
+		want |= store.WantUIDOnly
+	}
+	if len(seqs) >= fetchBatchMin {
+		defer s.enc.Batch(fetchBatch)()
+	}
 	for len(seqs) > 0 {
 		n := min(len(seqs), fetchChunk)
 		chunk := seqs[:n]
@@ -109,38 +129,57 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 		for i, q := range chunk {
 			uids[i] = sel.uids[q-1]
 		}
-		seen := map[uint32]bool{}
+		var seen map[uint32]bool
 		if setSeen && !sel.readOnly {
 			changed, err := sel.mbox.StoreFlags(s.ctx, uids, store.FlagsAdd, []string{imap.FlagSeen})
 			if err != nil {
 				return storeError(err, "NONEXISTENT")
 			}
+			seen = make(map[uint32]bool, len(changed))
 			for _, m := range changed {
 				seen[m.UID] = true
 			}
 		}
-		data := map[uint32]*store.MessageData{}
-		if want != 0 {
-			err := sel.mbox.Messages(s.ctx, uids, want, func(md *store.MessageData) error {
-				data[md.UID] = md
+		metas := sel.box.metas(uids)
+		// uids, metas and the messages written are all in UID order, so
+		// a cursor over uids finds each one's sequence number in chunk.
+		j := 0
+		write := func(m store.MessageMeta, md *store.MessageData) error {
+			for j < len(uids) && uids[j] < m.UID {
+				j++
+			}
+			if j == len(uids) || uids[j] != m.UID || (hasChangedSince && m.ModSeq <= changedSince) {
 				return nil
-			})
-			if err != nil {
-				return storeError(err, "NONEXISTENT")
 			}
+			return s.writeFetch(chunk[j], m, md, atts, seen[m.UID])
 		}
-		for _, m := range sel.box.metas(uids) {
-			seq := sel.seqOf(m.UID)
-			if seq == 0 || (hasChangedSince && m.ModSeq <= changedSince) {
-				continue
+		if want == 0 {
+			for _, m := range metas {
+				if err := write(m, nil); err != nil {
+					return err
+				}
 			}
-			md := data[m.UID]
-			if want != 0 && md == nil {
-				continue // expunged meanwhile (RFC 2180 §4.1.2)
+			continue
+		}
+		// Both lists are in UID order; a message missing from either
+		// was expunged meanwhile and is left out (RFC 2180 §4.1.2).
+		i := 0
+		var werr error
+		err := sel.mbox.Messages(s.ctx, uids, want, func(md *store.MessageData) error {
+			for i < len(metas) && metas[i].UID < md.UID {
+				i++
 			}
-			if err := s.writeFetch(seq, m, md, atts, seen[m.UID]); err != nil {
-				return err
+			if i == len(metas) || metas[i].UID != md.UID {
+				return nil
 			}
+			werr = write(metas[i], md)
+			return werr
+		})
+		if werr != nil {
+			return werr
+		}
+		if err != nil {
+			return storeError(err, "NONEXISTENT")
 		}
 	}
 	return nil
@@ -173,20 +212,15 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			f.file.Close()
 		}
 	}()
-	// ENVELOPE, BODY and BODYSTRUCTURE were formatted at delivery (Forms);
-	// the model is decoded only for what needs it, or for messages stored
-	// before the forms were.
-	var env, body, bodyStructure []byte
-	haveForms := false
+	// ENVELOPE, BODY and BODYSTRUCTURE were formatted at delivery and
+	// come from the store as they are (store.WantEnvelope,
+	// WantBodyStructure); the model is decoded only for what needs it.
 	if md != nil && md.Structure != nil {
-		env, body, bodyStructure, haveForms = message.Forms(md.Structure)
-		if !haveForms || needsModel(atts) {
-			p, err := message.Unmarshal(md.Structure)
-			if err != nil {
-				return err
-			}
-			f.parsed = p
+		p, err := message.Unmarshal(md.Structure)
+		if err != nil {
+			return err
 		}
+		f.parsed = p
 	}
 	// Check what can fail before any byte of this response is written.
 	for _, a := range atts {
@@ -233,25 +267,13 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 			e.Raw("MODSEQ (").Number64(f.currentModSeq(flagsChanged)).Raw(")")
 			wroteModSeq = true
 		case imap.FetchRFC822Size:
-			e.Raw("RFC822.SIZE ").Raw(strconv.FormatInt(m.Size, 10))
+			e.Raw("RFC822.SIZE ").Int64(m.Size)
 		case imap.FetchEnvelope:
-			if haveForms {
-				e.Raw("ENVELOPE ").RawBytes(env)
-			} else {
-				e.Raw("ENVELOPE ").RawBytes(message.AppendEnvelope(nil, f.parsed.Root.Envelope))
-			}
+			e.Raw("ENVELOPE ").RawBytes(md.Envelope)
 		case imap.FetchBody:
-			if haveForms {
-				e.Raw("BODY ").RawBytes(body)
-			} else {
-				e.Raw("BODY ").RawBytes(message.AppendBodyStructure(nil, f.parsed.Root, false))
-			}
+			e.Raw("BODY ").RawBytes(md.Body)
 		case imap.FetchBodyStructure:
-			if haveForms {
-				e.Raw("BODYSTRUCTURE ").RawBytes(bodyStructure)
-			} else {
-				e.Raw("BODYSTRUCTURE ").RawBytes(message.AppendBodyStructure(nil, f.parsed.Root, true))
-			}
+			e.Raw("BODYSTRUCTURE ").RawBytes(md.BodyStructure)
 		case imap.FetchBinarySize:
 			e.Raw("BINARY.SIZE[").Raw(partString(a.Section.Part)).Raw("] ")
 			if p, err := f.parsed.FindPart(a.Section.Part); err == nil {
@@ -308,19 +330,6 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 	}
 	e.Raw(")").CRLF()
 	return e.Err()
-}
-
-// needsModel reports whether a FETCH needs the decoded message model, not
-// only the preformatted ENVELOPE/BODY/BODYSTRUCTURE.
-func needsModel(atts []imap.FetchAtt) bool {
-	for _, a := range atts {
-		switch a.Kind {
-		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchBinarySize, imap.FetchPreview,
-			imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
-			return true
-		}
-	}
-	return false
 }
 
 // currentFlags returns the message's flags, re-read from the shared

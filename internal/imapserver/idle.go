@@ -1,35 +1,35 @@
 package imapserver
 
 import (
-	"errors"
-	"net"
 	"strings"
 	"time"
 
 	"petrel.dev/petrel/internal/imap"
 )
 
-type lineResult struct {
-	line string
-	err  error
-}
-
 // cmdIdle implements IDLE (RFC 9051 §6.3.13, RFC 2177): changes to the
 // selected mailbox are pushed as they are committed, until DONE.
+//
+// The session's own goroutine does all of it (iobuf.go): it waits for
+// input with no buffers held, signal interrupts the wait when the mailbox
+// changes, and the updates go out in one write. RFC 2177 §3: the server
+// may send EXISTS, EXPUNGE and FETCH at any time while idling, so
+// expunges are reported here too (RFC 9051 §7.5.1 allows them: IDLE uses
+// no sequence numbers).
 func (s *session) cmdIdle(cmd *imap.Command) error {
 	if err := s.continuation("idling"); err != nil {
 		return errFatal
 	}
-	s.conn.SetReadDeadline(time.Now().Add(s.srv.opts.IdleTimeout))
-	lines := make(chan lineResult, 1)
-	go func() {
-		line, err := s.dec.ReadLine()
-		lines <- lineResult{line, err}
-	}()
+	deadline := time.Now().Add(s.srv.opts.IdleTimeout)
+	s.conn.SetReadDeadline(deadline)
 	for {
+		// Take the signal before reading the mailbox state: a change
+		// published after this point signals again.
+		s.pending.Store(false)
 		if s.sel != nil {
+			s.acquireWriter() // the reader is needed only once input comes
 			s.flushUpdates(true)
-			s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			s.extendWriteDeadline()
 			if s.enc.Flush() != nil {
 				return errFatal
 			}
@@ -37,31 +37,46 @@ func (s *session) cmdIdle(cmd *imap.Command) error {
 				return errFatal
 			}
 		}
-		select {
-		case <-s.wake:
-		case r := <-lines:
-			if r.err != nil {
-				if s.closing.Load() {
-					s.bye("Server shutting down")
-					return errFatal
-				}
-				var ne net.Error
-				if errors.As(r.err, &ne) && ne.Timeout() {
-					s.bye("Autologout; idle for too long")
-					return errFatal
-				}
-				if we, ok := asWireError(r.err); ok && !we.Fatal {
-					return respBad(we.Code, we.Text)
-				}
+		s.releaseIO()
+		err := s.waitInput(deadline, true)
+		if err == errWoken {
+			if s.closing.Load() {
+				s.bye("Server shutting down")
 				return errFatal
 			}
-			if s.sel != nil {
-				s.flushUpdates(true)
-			}
-			if !strings.EqualFold(r.line, "DONE") {
-				return respBad("", "Expected DONE")
-			}
-			return nil
+			continue
 		}
+		var line string
+		if err == nil {
+			s.acquireIO()
+			line, err = s.dec.ReadLine()
+		}
+		if err != nil {
+			return s.idleReadError(err)
+		}
+		if s.sel != nil {
+			s.flushUpdates(true)
+		}
+		if !strings.EqualFold(line, "DONE") {
+			return respBad("", "Expected DONE")
+		}
+		return nil
 	}
+}
+
+// idleReadError answers a failed read of IDLE's DONE line.
+func (s *session) idleReadError(err error) error {
+	s.acquireIO()
+	if s.closing.Load() {
+		s.bye("Server shutting down")
+		return errFatal
+	}
+	if isTimeout(err) {
+		s.bye("Autologout; idle for too long")
+		return errFatal
+	}
+	if we, ok := asWireError(err); ok && !we.Fatal {
+		return respBad(we.Code, we.Text)
+	}
+	return errFatal
 }

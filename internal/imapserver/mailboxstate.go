@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"petrel.dev/petrel/internal/store"
@@ -20,6 +21,22 @@ import (
 // map) and a cursor into the log; flushUpdates turns the log entries it
 // has not seen into EXISTS, EXPUNGE, FETCH and FLAGS responses, at the
 // moments RFC 9051 §7.5.1 allows.
+//
+// With thousands of sessions on one mailbox (a phone, a laptop and a
+// webmail each keeping IDLE open, times every device ever logged in) the
+// per-session cost matters more than anything else:
+//   - A session whose view equals the mailbox's — every session that has
+//     reported all expunges — shares the box's UID list (sharedBox.uids)
+//     instead of holding a copy; it copies only when it must differ
+//     (expunges it may not report yet, RFC 9051 §7.5.1), and shares again
+//     once they are reported. The box appends to its list in place
+//     (sessions never read beyond their own length) and replaces it on
+//     expunge, so a shared list is never modified under a reader.
+//   - apply signals sessions after releasing sharedBox.mu, and sessions
+//     read the box under a read lock, so waking ten thousand sessions
+//     does not make them queue on one mutex.
+//   - The log is trimmed by copying, never cleared in place: a session
+//     may still be reading the entries it took under the lock.
 
 type mailboxKey struct {
 	account string
@@ -40,7 +57,11 @@ type sharedBox struct {
 	idleSince time.Time     // guarded by hub.mu: when refs fell to 0
 	ready     chan struct{} // closed when loading ends
 
-	mu            sync.Mutex // guards everything below
+	// recentUID is the highest UID some session has seen as \Recent
+	// (RFC 3501 §2.3.2): each new message is recent in one session.
+	recentUID atomic.Uint32
+
+	mu            sync.RWMutex // guards everything below
 	loading       bool
 	loadErr       error
 	pending       []store.Change // changes that arrived while loading
@@ -49,11 +70,13 @@ type sharedBox struct {
 	highestModSeq uint64
 	keywords      []string
 	msgs          []store.MessageMeta // sorted by UID
-	recentUID     uint32              // highest UID some session has seen as \Recent
-	deleted       bool
-	log           []store.Change
-	logBase       uint64 // absolute index of log[0]
-	sessions      map[*session]*selected
+	// uids are the UIDs of msgs. Sessions share this slice (see above):
+	// it is only appended to in place, and replaced on expunge.
+	uids     []uint32
+	deleted  bool
+	log      []store.Change
+	logBase  uint64 // absolute index of log[0]
+	sessions map[*session]*selected
 }
 
 // Boxes no session has selected stay loaded (and kept current by
@@ -118,7 +141,11 @@ func (h *hub) open(ctx context.Context, account string, mbox store.Mailbox, curr
 		b.highestModSeq = snap.HighestModSeq
 		b.keywords = snap.Keywords
 		b.msgs = snap.Messages
-		b.recentUID = snap.UIDNext - 1
+		b.uids = make([]uint32, len(snap.Messages))
+		for i, m := range snap.Messages {
+			b.uids[i] = m.UID
+		}
+		b.recentUID.Store(snap.UIDNext - 1)
 		for _, c := range b.pending {
 			if c.Kind == store.ChangeMailbox || c.ModSeq > snap.HighestModSeq {
 				b.applyLocked(c)
@@ -191,10 +218,15 @@ func (h *hub) apply(c store.Change) {
 		return
 	}
 	b.applyLocked(c)
+	wake := make([]*session, 0, len(b.sessions))
 	for s := range b.sessions {
-		s.signal()
+		wake = append(wake, s)
 	}
 	b.mu.Unlock()
+	// Outside the lock: a woken session takes it (to read) at once.
+	for _, s := range wake {
+		s.signal()
+	}
 }
 
 // maxLog is the change-log length above which entries every session has
@@ -209,6 +241,7 @@ func (b *sharedBox) applyLocked(c store.Change) {
 				continue
 			}
 			b.msgs = append(b.msgs, m)
+			b.uids = append(b.uids, m.UID)
 			if m.UID >= b.uidNext {
 				b.uidNext = m.UID + 1
 			}
@@ -233,6 +266,11 @@ func (b *sharedBox) applyLocked(c store.Change) {
 		}
 		clear(b.msgs[len(kept):])
 		b.msgs = kept
+		// A new list: sessions may share the old one.
+		b.uids = make([]uint32, len(kept))
+		for i, m := range kept {
+			b.uids[i] = m.UID
+		}
 	case store.ChangeMailbox:
 		if c.Deleted {
 			b.deleted = true
@@ -257,8 +295,9 @@ func (b *sharedBox) trimLogLocked() {
 		lowest = min(lowest, sel.cursor)
 	}
 	if n := lowest - b.logBase; n > 0 {
-		clear(b.log[:n])
-		b.log = b.log[n:]
+		// Copied, not cleared in place: flushUpdates reads the entries
+		// it took after releasing the lock.
+		b.log = append([]store.Change(nil), b.log[n:]...)
 		b.logBase = lowest
 	}
 }
@@ -271,22 +310,22 @@ func (b *sharedBox) indexLocked(uid uint32) (int, bool) {
 // highestModSeqNow returns the mailbox's HIGHESTMODSEQ, at least 1
 // (mod-sequences are positive, RFC 7162 §3.1).
 func (b *sharedBox) highestModSeqNow() uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	return max(b.highestModSeq, 1)
 }
 
 // uidNextNow returns the mailbox's UIDNEXT.
 func (b *sharedBox) uidNextNow() uint32 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	return b.uidNext
 }
 
 // meta returns the current metadata of uid.
 func (b *sharedBox) meta(uid uint32) (store.MessageMeta, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	i, ok := b.indexLocked(uid)
 	if !ok {
 		return store.MessageMeta{}, false
@@ -298,8 +337,8 @@ func (b *sharedBox) meta(uid uint32) (store.MessageMeta, bool) {
 // (expunged by another session) are left out.
 func (b *sharedBox) metas(uids []uint32) []store.MessageMeta {
 	out := make([]store.MessageMeta, 0, len(uids))
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	for _, u := range uids {
 		if i, ok := b.indexLocked(u); ok {
 			out = append(out, b.msgs[i])

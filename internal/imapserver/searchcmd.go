@@ -34,7 +34,10 @@ func (s *session) cmdSearch(cmd *imap.Command) error {
 				return fn(md.UID, md.Header)
 			})
 		},
-		Text: sel.mbox.SearchText,
+		// Header keys are narrowed by the store's header text (and its
+		// trigram index) before any header block is read and parsed.
+		HeaderText: sel.mbox.SearchHeaderText,
+		Text:       sel.mbox.SearchText,
 	}
 	seqs, err := search.Eval(s.ctx, env, args.Key)
 	if err != nil {

@@ -51,15 +51,17 @@ func (s *session) cmdSelect(cmd *imap.Command) error {
 		mbox:     mbox,
 		name:     args.Mailbox,
 		readOnly: cmd.Name == "EXAMINE",
-		recent:   map[uint32]bool{},
 	}
 	b.mu.Lock()
-	sel.uids = make([]uint32, len(b.msgs))
+	// The view starts as the box's UID list, shared (mailboxstate.go).
+	sel.uids, sel.shared = b.uids, true
 	firstUnseen := uint32(0)
-	for i, m := range b.msgs {
-		sel.uids[i] = m.UID
-		if firstUnseen == 0 && !hasFlag(m.Flags, imap.FlagSeen) {
-			firstUnseen = uint32(i + 1)
+	if !s.rev2 && !s.uidonly {
+		for i, m := range b.msgs {
+			if !hasFlag(m.Flags, imap.FlagSeen) {
+				firstUnseen = uint32(i + 1)
+				break
+			}
 		}
 	}
 	sel.cursor = b.logBase + uint64(len(b.log))

@@ -1,6 +1,7 @@
 package imapserver
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,11 +17,23 @@ type selected struct {
 	name     string
 	readOnly bool
 
-	uids           []uint32 // sequence number n is uids[n-1]; ascending
-	cursor         uint64   // next box.log index to process (guarded by box.mu)
-	pendingExpunge []uint32 // expunges not yet reported (RFC 9051 §7.5.1)
-	recent         map[uint32]bool
-	keywordsSent   int // how many box keywords the client was told of
+	// uids maps sequence numbers to UIDs: n is uids[n-1]; ascending.
+	// While shared it is the box's list (mailboxstate.go) and read-only;
+	// own makes a private copy before a change.
+	uids           []uint32
+	shared         bool
+	cursor         uint64          // next box.log index to process (written under box.mu's read lock, read under its lock)
+	pendingExpunge []uint32        // expunges not yet reported (RFC 9051 §7.5.1)
+	recent         map[uint32]bool // nil until a message is recent here
+	keywordsSent   int             // how many box keywords the client was told of
+}
+
+// own makes sel.uids a private copy that may be changed.
+func (sel *selected) own() {
+	if sel.shared {
+		sel.uids = slices.Clone(sel.uids)
+		sel.shared = false
+	}
 }
 
 // seqOf returns the sequence number of uid in the view, or 0.
@@ -136,55 +149,61 @@ func sortUnique(v []uint32) []uint32 {
 // the last flush: EXPUNGE (only when allowExpunge, RFC 9051 §7.5.1),
 // FLAGS/PERMANENTFLAGS for new keywords, EXISTS (and RECENT for rev1), and
 // FETCH FLAGS for flag changes made by others.
+//
+// Its cost is proportional to the changes, not to the mailbox, unless
+// expunges are involved: a session that has reported every expunge
+// shares the box's UID list, which already is its view.
 func (s *session) flushUpdates(allowExpunge bool) {
 	sel := s.sel
 	if sel == nil {
 		return
 	}
 	b := sel.box
-	b.mu.Lock()
+	b.mu.RLock()
+	end := b.logBase + uint64(len(b.log))
+	if sel.cursor == end && len(b.keywords) == sel.keywordsSent && !b.deleted &&
+		(!allowExpunge || len(sel.pendingExpunge) == 0) {
+		b.mu.RUnlock()
+		return
+	}
 	start := sel.cursor - b.logBase
 	events := b.log[start:len(b.log):len(b.log)]
-	sel.cursor = b.logBase + uint64(len(b.log))
-	for _, ev := range events {
-		if ev.Kind != store.ChangeAppend {
-			continue
-		}
-		for _, m := range ev.Messages {
-			if m.UID > b.recentUID {
-				b.recentUID = m.UID
-				sel.recent[m.UID] = true
-			}
-		}
-	}
+	sel.cursor = end
+	// The box's UIDs once the events are applied: the session's view
+	// after this flush, if no expunge remains unreported.
+	boxUIDs := b.uids
 	var keywords []string
 	if len(b.keywords) != sel.keywordsSent {
 		keywords = append(keywords, b.keywords...)
 		sel.keywordsSent = len(keywords)
 	}
 	deleted := b.deleted
-	b.mu.Unlock()
+	b.mu.RUnlock()
 
 	if deleted {
 		s.untagged("BYE [CLOSED] The selected mailbox was deleted")
 		s.state = stateLogout
 		return
 	}
-	existsChanged := false
 	type flagUpdate struct {
 		uid    uint32
 		flags  []string
 		modseq uint64
 	}
-	var flagUpdates []flagUpdate
-	flagIndex := map[uint32]int{}
+	var (
+		flagUpdates []flagUpdate
+		flagIndex   map[uint32]int
+		added       []uint32 // appended UIDs new to the view, ascending
+	)
+	top := sel.maxUID()
 	for _, ev := range events {
 		switch ev.Kind {
 		case store.ChangeAppend:
 			for _, m := range ev.Messages {
-				if m.UID > sel.maxUID() {
-					sel.uids = append(sel.uids, m.UID)
-					existsChanged = true
+				if m.UID > top {
+					top = m.UID
+					added = append(added, m.UID)
+					s.claimRecent(b, m.UID)
 				}
 			}
 		case store.ChangeExpunge:
@@ -192,6 +211,9 @@ func (s *session) flushUpdates(allowExpunge bool) {
 		case store.ChangeFlags:
 			if ev.Origin == s.id {
 				continue // the command that made it answers for it
+			}
+			if flagIndex == nil {
+				flagIndex = make(map[uint32]int, len(ev.Messages))
 			}
 			for _, m := range ev.Messages {
 				if i, ok := flagIndex[m.UID]; ok {
@@ -204,52 +226,26 @@ func (s *session) flushUpdates(allowExpunge bool) {
 			}
 		}
 	}
-	if allowExpunge && len(sel.pendingExpunge) > 0 && (s.qresync || s.uidonly) {
-		// RFC 7162 §3.2.10.2, RFC 9586 §3.5: one VANISHED instead of
-		// EXPUNGEs.
-		gone := make(map[uint32]bool, len(sel.pendingExpunge))
-		for _, u := range sel.pendingExpunge {
-			gone[u] = true
+	switch {
+	case len(sel.pendingExpunge) == 0:
+		// Only appends (or nothing) changed the view: it is the box's.
+		sel.uids, sel.shared = boxUIDs, true
+	case !allowExpunge:
+		if len(added) > 0 {
+			sel.own()
+			sel.uids = append(sel.uids, added...)
 		}
-		var vanished []uint32
-		kept := sel.uids[:0]
-		for _, u := range sel.uids {
-			if gone[u] {
-				vanished = append(vanished, u)
-				delete(sel.recent, u)
-				continue
-			}
-			kept = append(kept, u)
-		}
-		sel.uids = kept
-		sel.pendingExpunge = nil
-		if len(vanished) > 0 {
-			s.untagged("VANISHED " + imap.SeqSetFromNums(vanished).String())
-		}
-	}
-	if allowExpunge && len(sel.pendingExpunge) > 0 {
-		// One pass over the view: each EXPUNGE names the sequence number
-		// as it is after the previous ones (RFC 9051 §7.4.1).
-		gone := make(map[uint32]bool, len(sel.pendingExpunge))
-		for _, u := range sel.pendingExpunge {
-			gone[u] = true
-		}
-		kept := sel.uids[:0]
-		for _, u := range sel.uids {
-			if !gone[u] {
-				kept = append(kept, u)
-				continue
-			}
-			delete(sel.recent, u)
-			s.enc.Raw("* ").Number(uint32(len(kept) + 1)).Raw(" EXPUNGE").CRLF()
-		}
-		sel.uids = kept
-		sel.pendingExpunge = nil
+	default:
+		sel.own()
+		sel.uids = append(sel.uids, added...)
+		s.reportExpunges()
+		// Every expunge is reported: the view is the box's again.
+		sel.uids, sel.shared = boxUIDs, true
 	}
 	if keywords != nil {
 		s.writeFlagsResponses(keywords, sel.readOnly)
 	}
-	if existsChanged {
+	if len(added) > 0 {
 		s.untagged(strconv.Itoa(len(sel.uids)) + " EXISTS")
 		if !s.rev2 {
 			s.untagged(strconv.Itoa(len(sel.recent)) + " RECENT")
@@ -270,6 +266,57 @@ func (s *session) flushUpdates(allowExpunge bool) {
 			s.enc.Raw(" MODSEQ (").Number64(fu.modseq).Raw(")")
 		}
 		s.enc.Raw(")").CRLF()
+	}
+}
+
+// claimRecent makes uid \Recent in this session if no other session has
+// seen it yet (RFC 3501 §2.3.2: recent in one session only).
+func (s *session) claimRecent(b *sharedBox, uid uint32) {
+	for {
+		r := b.recentUID.Load()
+		if uid <= r {
+			return
+		}
+		if b.recentUID.CompareAndSwap(r, uid) {
+			if s.sel.recent == nil {
+				s.sel.recent = make(map[uint32]bool)
+			}
+			s.sel.recent[uid] = true
+			return
+		}
+	}
+}
+
+// reportExpunges sends the pending expunges, which must all be in the
+// (private) view, and removes them from it: one VANISHED for QRESYNC and
+// UIDONLY clients (RFC 7162 §3.2.10.2, RFC 9586 §3.5), else one EXPUNGE
+// each, numbered as the view is after the previous ones (RFC 9051
+// §7.4.1).
+func (s *session) reportExpunges() {
+	sel := s.sel
+	gone := make(map[uint32]bool, len(sel.pendingExpunge))
+	for _, u := range sel.pendingExpunge {
+		gone[u] = true
+	}
+	sel.pendingExpunge = nil
+	vanishedOnly := s.qresync || s.uidonly
+	var vanished []uint32
+	kept := sel.uids[:0]
+	for _, u := range sel.uids {
+		if !gone[u] {
+			kept = append(kept, u)
+			continue
+		}
+		delete(sel.recent, u)
+		if vanishedOnly {
+			vanished = append(vanished, u)
+		} else {
+			s.enc.Raw("* ").Number(uint32(len(kept) + 1)).Raw(" EXPUNGE").CRLF()
+		}
+	}
+	sel.uids = kept
+	if len(vanished) > 0 {
+		s.untagged("VANISHED " + imap.SeqSetFromNums(vanished).String())
 	}
 }
 
@@ -309,6 +356,7 @@ func (s *session) unselect() {
 	sel.box.mu.Lock()
 	delete(sel.box.sessions, s)
 	sel.box.mu.Unlock()
+	sel.uids = nil
 	s.srv.hub.release(sel.box)
 	if s.state == stateSelected {
 		s.state = stateAuth

@@ -183,16 +183,15 @@ func (s *Server) accept(c net.Conn, implicitTLS bool) {
 	s.conns[sess] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		sess.run()
+	sess.start(func() {
 		s.mu.Lock()
 		delete(s.conns, sess)
 		if s.perIP[remote]--; s.perIP[remote] <= 0 {
 			delete(s.perIP, remote)
 		}
 		s.mu.Unlock()
-	}()
+		s.wg.Done()
+	})
 }
 
 // Shutdown stops accepting, tells every session BYE at its next

@@ -13,7 +13,9 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"petrel.dev/petrel/internal/imap"
@@ -34,23 +36,34 @@ const (
 )
 
 // writeTimeout bounds how long a client may leave our responses unread.
-const writeTimeout = 5 * time.Minute
+// The write deadline is moved forward only when less than
+// writeTimeout-writeSlack of it is left, not before every write.
+const (
+	writeTimeout = 5 * time.Minute
+	writeSlack   = time.Minute
+)
 
 // session is one client connection: RFC 9051 §3's state machine.
-// Everything here is owned by the session's goroutine, except wake and
-// closing, which other goroutines signal.
+// Everything here is owned by the session's goroutine, except pending,
+// closing and the fields parkMu guards, which other goroutines use to
+// signal it (see iobuf.go).
 type session struct {
 	srv    *Server
 	id     uint64
 	conn   net.Conn
+	raw    syscall.RawConn // conn's raw connection when it may be waited on unbuffered; else nil
 	remote netip.Addr
 	tls    bool
 	log    *slog.Logger
 
+	// br and bw are nil while the session waits for input (iobuf.go);
+	// they are set whenever a command runs.
 	br  *bufio.Reader
 	bw  *bufio.Writer
 	dec *wire.Decoder
 	enc *wire.Encoder
+
+	writeDeadline time.Time // the write deadline last set on conn
 
 	state connState
 	user  string
@@ -69,8 +82,12 @@ type session struct {
 	sel     *selected
 	saved   []uint32 // SEARCHRES result as UIDs (RFC 5182); nil: none saved
 
-	wake    chan struct{} // signalled when a selected mailbox changes
-	closing atomic.Bool   // server shutdown requested
+	pending atomic.Bool // the selected mailbox changed since the last flush
+	closing atomic.Bool // server shutdown requested
+
+	parkMu      sync.Mutex // guards parked and interrupted
+	parked      bool       // waiting in an interruptible waitInput
+	interrupted bool       // signal moved the read deadline into the past
 }
 
 func newSession(srv *Server, c net.Conn, remote netip.Addr, implicitTLS bool) *session {
@@ -82,7 +99,6 @@ func newSession(srv *Server, c net.Conn, remote netip.Addr, implicitTLS bool) *s
 		remote: remote,
 		tls:    implicitTLS,
 		state:  stateNotAuth,
-		wake:   make(chan struct{}, 1),
 		ctx:    store.WithOrigin(srv.ctx, id),
 	}
 	s.log = srv.log.With("conn", id, "remote", remote.String())
@@ -93,11 +109,28 @@ func newSession(srv *Server, c net.Conn, remote netip.Addr, implicitTLS bool) *s
 	return s
 }
 
+// setupIO prepares the decoder and encoder for s.conn, at the start and
+// again after STARTTLS.
 func (s *session) setupIO() {
-	s.br = bufio.NewReaderSize(s.conn, 4096)
-	s.bw = bufio.NewWriterSize(s.conn, 4096)
-	s.dec = wire.NewDecoder(s.br, s.continuation, s.srv.opts.Limits)
-	s.enc = wire.NewEncoder(s.bw)
+	if s.dec != nil {
+		s.dropIO()
+	}
+	s.raw = rawConnOf(s.conn)
+	s.writeDeadline = time.Time{} // a new connection, or TLS set its own
+	s.dec = wire.NewDecoder(nil, s.continuation, s.srv.opts.Limits)
+	s.enc = wire.NewEncoder(nil)
+	s.acquireIO()
+}
+
+// extendWriteDeadline gives the client writeTimeout to read what is
+// written from now on; it touches the connection only when less than
+// writeTimeout-writeSlack of the current deadline is left.
+func (s *session) extendWriteDeadline() {
+	now := time.Now()
+	if s.writeDeadline.Sub(now) < writeTimeout-writeSlack {
+		s.writeDeadline = now.Add(writeTimeout)
+		s.conn.SetWriteDeadline(s.writeDeadline)
+	}
 }
 
 func (s *session) continuation(text string) error {
@@ -112,50 +145,96 @@ func (s *session) shutdown() {
 	s.signal()
 }
 
-func (s *session) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// run serves the connection to its end on the calling goroutine.
+func (s *session) run() {
+	if s.greet() {
+		s.serve(false, true, nil)
+		return
 	}
+	s.end(nil)
 }
 
-func (s *session) run() {
-	defer s.cleanup()
-	s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+// start serves the connection on new goroutines, as the server's
+// sessions run, and calls end when it is over. Before waiting for the
+// next command, a goroutine that has run a command hands the session to
+// a new goroutine and exits: its stack, grown by the deep calls some
+// commands make (SQLite, password hashing, MIME parsing), is freed rather
+// than kept for as long as the client stays idle, for hours in IDLE.
+func (s *session) start(end func()) {
+	go func() {
+		if s.greet() {
+			s.serve(true, true, end)
+			return
+		}
+		s.end(end)
+	}()
+}
+
+// greet completes an implicit-TLS handshake and sends the greeting; it
+// reports whether the session may go on.
+func (s *session) greet() bool {
 	if tc, ok := s.conn.(*tls.Conn); ok {
 		tc.SetDeadline(time.Now().Add(s.srv.opts.AuthTimeout))
 		if err := tc.HandshakeContext(s.ctx); err != nil {
 			s.log.Debug("tls handshake", "err", err)
-			return
+			return false
 		}
 	}
+	s.extendWriteDeadline()
 	s.enc.Raw("* OK [CAPABILITY ").Raw(s.capabilities()).Raw("] Petrel ready").CRLF()
-	if s.enc.Flush() != nil {
-		return
+	return s.enc.Flush() == nil
+}
+
+// end releases the session's resources and calls done.
+func (s *session) end(done func()) {
+	s.cleanup()
+	if done != nil {
+		done()
 	}
+}
+
+// serve reads and executes commands until the session ends. With hop,
+// it moves to a new goroutine (see start) before waiting for a command,
+// unless fresh: this goroutine has not run a command yet.
+func (s *session) serve(hop, fresh bool, done func()) {
 	for s.state != stateLogout {
 		if s.closing.Load() {
 			s.bye("Server shutting down")
+			break
+		}
+		if hop && !fresh && s.dec.Buffered() == 0 {
+			go s.serve(hop, true, done)
 			return
 		}
+		fresh = false
 		timeout := s.srv.opts.IdleTimeout
 		if s.state == stateNotAuth {
 			timeout = s.srv.opts.AuthTimeout
 		}
-		s.conn.SetReadDeadline(time.Now().Add(timeout))
+		deadline := time.Now().Add(timeout)
+		s.conn.SetReadDeadline(deadline)
+		if s.closing.Load() {
+			continue // Shutdown's deadline may have been overwritten
+		}
+		// An idle connection holds no buffers. A failed wait needs no
+		// handling of its own: the read below fails the same way.
+		s.releaseIO()
+		s.waitInput(deadline, false)
+		s.acquireIO()
 		cmd, err := s.dec.ReadCommand()
-		s.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		s.extendWriteDeadline()
 		if err != nil {
 			if !s.readError(err) {
-				return
+				break
 			}
 			continue
 		}
 		s.execute(cmd)
 		if s.enc.Flush() != nil {
-			return
+			break
 		}
 	}
+	s.end(done)
 }
 
 // readError answers a failed ReadCommand; it reports whether the session
@@ -190,7 +269,9 @@ func (s *session) readError(err error) bool {
 }
 
 func (s *session) bye(text string) {
-	s.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	s.acquireIO()
+	s.writeDeadline = time.Now().Add(10 * time.Second)
+	s.conn.SetWriteDeadline(s.writeDeadline)
 	s.enc.Raw("* BYE ").Raw(text).CRLF()
 	s.enc.Flush()
 }
@@ -201,6 +282,7 @@ func (s *session) cleanup() {
 		s.acct.Close()
 	}
 	s.conn.Close()
+	s.dropIO()
 }
 
 // statusResp is a tagged result other than a plain "OK <cmd> completed".
@@ -254,14 +336,13 @@ func (s *session) execute(cmd *imap.Command) {
 	if s.sel != nil && !spec.noUpdates {
 		s.flushUpdates(cmd.UID || !spec.seqNumbers)
 	}
-	var sr *statusResp
-	switch {
+	switch sr := asStatusResp(err); {
 	case err == nil:
-		s.writeStatus(cmd.Tag, "OK", "", commandName(cmd)+" completed")
-		s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd), "result", "OK", "duration", time.Since(start))
-	case errors.As(err, &sr):
+		s.writeCompleted(cmd)
+		s.traceCommand(cmd, "OK", "", start)
+	case sr != nil:
 		s.writeStatus(cmd.Tag, sr.kind, sr.code, sr.text)
-		s.log.Debug("command", "tag", cmd.Tag, "cmd", commandName(cmd), "result", sr.kind, "code", sr.code, "duration", time.Since(start))
+		s.traceCommand(cmd, sr.kind, sr.code, start)
 	default:
 		s.log.Error("command failed", "cmd", cmd.Name, "user", s.user, "err", err)
 		s.writeStatus(cmd.Tag, "NO", "SERVERBUG", "Internal error, see server log")

@@ -331,3 +331,22 @@ func (d *decoder) part(depth int) *Part {
 	}
 	return p
 }
+
+// FormsOf is Forms for data of any version Marshal ever produced: for
+// version 1 data, stored before the forms were, it decodes the model and
+// formats them (RFC 9051 §7.5.2). Corrupt data gives ErrCorrupt.
+func FormsOf(b []byte) (envelope, body, bodyStructure []byte, err error) {
+	if envelope, body, bodyStructure, ok := Forms(b); ok {
+		return envelope, body, bodyStructure, nil
+	}
+	m, err := Unmarshal(b)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if m.Root != nil {
+		envelope = AppendEnvelope(nil, m.Root.Envelope)
+	} else {
+		envelope = AppendEnvelope(nil, nil)
+	}
+	return envelope, AppendBodyStructure(nil, m.Root, false), AppendBodyStructure(nil, m.Root, true), nil
+}

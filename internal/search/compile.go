@@ -59,6 +59,7 @@ type node struct {
 	num    int64           // kLarger, kSmaller
 
 	field       string // kHeader: field name
+	raw         string // kHeader: the needle as given, for Env.HeaderText
 	needle      string // kHeader: folded needle
 	needleASCII bool   // kHeader: needle is pure ASCII
 
@@ -69,6 +70,10 @@ type node struct {
 	// (before neg) for every still-undecided message.
 	known bool
 	res   bitset
+	// cand, for a kHeader key narrowed by Env.HeaderText and not yet
+	// known, holds the messages that may match (before neg); the
+	// others surely do not. nil when not narrowed.
+	cand bitset
 }
 
 // compiler turns an imap.SearchKey into nodes and collects the deferred
@@ -198,7 +203,7 @@ var addressField = map[imap.SearchOp]string{
 // headerNode builds a header substring key with its needle folded once.
 func headerNode(field, str string, neg bool) *node {
 	f := message.Fold(str)
-	return &node{kind: kHeader, neg: neg, field: field, needle: f, needleASCII: isASCII(f)}
+	return &node{kind: kHeader, neg: neg, field: field, raw: str, needle: f, needleASCII: isASCII(f)}
 }
 
 // dateCmp maps a date key to its comparison.

@@ -14,6 +14,7 @@ type evaluator struct {
 	env   *Env
 	pool  pool
 	saved []uint32 // env.Saved, sorted
+	cands []bitset // the distinct node.cand bitsets, until headers are read
 }
 
 // tri is a three-valued result over a mask: t holds the messages that
@@ -41,6 +42,12 @@ func (e *evaluator) run(ctx context.Context, root *node, c *compiler) (bitset, e
 		e.release(r)
 	}
 	step()
+	if len(c.headers) > 0 && !undecided.empty() && e.env.HeaderText != nil {
+		if err := e.narrowHeaders(ctx, c.headers, undecided); err != nil {
+			return nil, err
+		}
+		step()
+	}
 	if len(c.headers) > 0 && !undecided.empty() {
 		if err := e.fetchHeaders(ctx, c.headers, undecided); err != nil {
 			return nil, err
@@ -138,6 +145,15 @@ func (e *evaluator) eval(n *node, mask bitset) tri {
 		t, p := e.pool.get(), e.pool.get()
 		if !n.known {
 			copy(p, mask)
+			if n.cand != nil {
+				// Outside cand the key is false: NOT key is true there.
+				if n.neg {
+					copy(t, mask)
+					t.andNot(n.cand)
+				} else {
+					p.and(n.cand)
+				}
+			}
 			return tri{t, p}
 		}
 		copy(t, mask)

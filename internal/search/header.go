@@ -36,39 +36,103 @@ func groupHeaders(leaves []*node) []headerGroup {
 	return groups
 }
 
-// fetchHeaders calls Env.Headers once for the undecided messages and
-// records, for each header key in leaves, which of them match (before
+// narrowHeaders asks Env.HeaderText, once per distinct needle, which of
+// the undecided messages may match each substring header key, and records
+// the answer in the key's cand. Keys with an empty needle (which match
+// every message having the field) and SENT* keys are not narrowed.
+func (e *evaluator) narrowHeaders(ctx context.Context, leaves []*node, undecided bitset) error {
+	var uids []uint32
+	byNeedle := map[string]bitset{}
+	for _, n := range leaves {
+		if n.kind != kHeader || n.raw == "" {
+			continue
+		}
+		if b, ok := byNeedle[n.raw]; ok {
+			n.cand = b
+			continue
+		}
+		if uids == nil {
+			uids = e.uidsOf(undecided)
+		}
+		found, err := e.env.HeaderText(ctx, uids, []string{n.raw})
+		if err != nil {
+			return err
+		}
+		b := e.pool.get()
+		for _, u := range found {
+			if i := e.position(u); i >= 0 && undecided.has(i) {
+				b.set(i)
+			}
+		}
+		byNeedle[n.raw] = b
+		e.cands = append(e.cands, b) // keys with this needle share b
+		n.cand = b
+	}
+	return nil
+}
+
+// fetchHeaders calls Env.Headers once for the undecided messages that
+// some header key may match (all of them unless every key was narrowed)
+// and records, for each header key in leaves, which of them match (before
 // negation).
 func (e *evaluator) fetchHeaders(ctx context.Context, leaves []*node, undecided bitset) error {
 	if e.env.Headers == nil {
 		return errors.New("search: header search not available")
 	}
+	need := e.pool.get()
+	narrowed := true
 	for _, n := range leaves {
 		n.res = e.pool.get()
+		if n.cand == nil {
+			narrowed = false
+		} else {
+			need.or(n.cand)
+		}
+	}
+	if narrowed {
+		need.and(undecided)
+	} else {
+		copy(need, undecided)
 	}
 	groups := groupHeaders(leaves)
 	msgs := e.env.Msgs
-	err := e.env.Headers(ctx, e.uidsOf(undecided), func(uid uint32, header []byte) error {
-		i := e.position(uid)
-		if i < 0 || !undecided.has(i) {
-			return nil // not asked for: ignore
-		}
-		for _, g := range groups {
-			vals := message.HeaderValues(header, g.field)
-			for _, n := range g.leaves {
-				if matchHeader(n, vals, &msgs[i], e.env.Loc) {
-					n.res.set(i)
+	var err error
+	if !need.empty() {
+		err = e.env.Headers(ctx, e.uidsOf(need), func(uid uint32, header []byte) error {
+			i := e.position(uid)
+			if i < 0 || !need.has(i) {
+				return nil // not asked for: ignore
+			}
+			for _, g := range groups {
+				var vals []string
+				read := false
+				for _, n := range g.leaves {
+					if n.cand != nil && !n.cand.has(i) {
+						continue // surely false
+					}
+					if !read {
+						vals, read = message.HeaderValues(header, g.field), true
+					}
+					if matchHeader(n, vals, &msgs[i], e.env.Loc) {
+						n.res.set(i)
+					}
 				}
 			}
-		}
-		return ctx.Err()
-	})
+			return ctx.Err()
+		})
+	}
+	e.pool.put(need)
 	if err != nil {
 		return err
 	}
 	for _, n := range leaves {
 		n.known = true
+		n.cand = nil
 	}
+	for _, b := range e.cands {
+		e.pool.put(b)
+	}
+	e.cands = nil
 	return nil
 }
 

@@ -1,8 +1,14 @@
 package search
 
 import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
+	"petrel.dev/petrel/internal/imap"
 	"petrel.dev/petrel/internal/message"
 )
 
@@ -71,5 +77,95 @@ func TestGroupHeaders(t *testing.T) {
 	if len(g) != 3 || g[0].field != "From" || len(g[0].leaves) != 2 || g[0].leaves[1] != from2 ||
 		g[1].field != "Subject" || len(g[2].leaves) != 2 || g[2].leaves[0] != sent || g[2].leaves[1] != date {
 		t.Errorf("groups: %+v", g)
+	}
+}
+
+// headerTextCall is one Env.HeaderText call.
+type headerTextCall struct {
+	uids    []uint32
+	needles []string
+}
+
+// withHeaderText sets f.env.HeaderText to a fake store: the messages of
+// uids whose decoded header text contains every needle (what
+// store.Mailbox.SearchHeaderText answers), plus, when rng is set, random
+// others, since a store may answer a superset.
+func withHeaderText(f *fixture, rng *rand.Rand, calls *[]headerTextCall) {
+	f.env.HeaderText = func(ctx context.Context, uids []uint32, needles []string) ([]uint32, error) {
+		*calls = append(*calls, headerTextCall{slices.Clone(uids), slices.Clone(needles)})
+		var out []uint32
+		for _, u := range uids {
+			text := message.Fold(message.SearchHeader([]byte(f.headers[u])))
+			all := true
+			for _, n := range needles {
+				if n == "" {
+					panic("empty needle")
+				}
+				all = all && strings.Contains(text, message.Fold(n))
+			}
+			if all || (rng != nil && rng.IntN(4) == 0) {
+				out = append(out, u)
+			}
+		}
+		return out, nil
+	}
+}
+
+// TestHeaderTextNarrows checks that header keys read only the headers of
+// the candidates Env.HeaderText names, and that the answers stay those of
+// the full read.
+func TestHeaderTextNarrows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		key         imap.SearchKey
+		want        []uint32 // sequence numbers
+		wantHeaders []uint32 // UIDs whose header is read; nil: no Headers call
+		wantCalls   int      // HeaderText calls
+	}{
+		{"from", ks(imap.SearchFrom, "bob"), []uint32{2}, []uint32{3, 5}, 1},
+		{"no candidate", ks(imap.SearchSubject, "zebra"), nil, nil, 1},
+		{"not", not(ks(imap.SearchFrom, "bob")), []uint32{1, 3, 4, 5}, []uint32{3, 5}, 1},
+		{"and intersects", and(ks(imap.SearchFrom, "example"), ks(imap.SearchSubject, "caf")), []uint32{2}, []uint32{5}, 2},
+		{"or unites", or(ks(imap.SearchFrom, "dave"), ks(imap.SearchTo, "bob@")), []uint32{1, 4}, []uint32{3, 5, 7, 8}, 2},
+		{"same needle once", or(ks(imap.SearchFrom, "alice"), ks(imap.SearchTo, "alice")), []uint32{1, 5}, []uint32{3, 100}, 1},
+		{"empty needle not narrowed", or(hdr("X-Spam", ""), ks(imap.SearchFrom, "dave")), []uint32{4, 5}, []uint32{3, 5, 7, 8, 100}, 1},
+		{"and narrows the other key", and(hdr("X-Spam", ""), ks(imap.SearchFrom, "dave")), []uint32{4}, []uint32{7, 8}, 1},
+		{"sent not narrowed", or(kd(imap.SearchSentOn, 2024, 1, 2), ks(imap.SearchFrom, "bob")), []uint32{2, 3}, []uint32{3, 5, 7, 8, 100}, 1},
+		{"cheap keys first", and(k(imap.SearchSeen), ks(imap.SearchFrom, "example")), []uint32{1, 2}, []uint32{3, 5}, 1},
+		{"decided without headers", or(k(imap.SearchAll), ks(imap.SearchFrom, "x")), []uint32{1, 2, 3, 4, 5}, nil, 0},
+	}
+	for _, tt := range tests {
+		f := newFixture()
+		var calls []headerTextCall
+		withHeaderText(f, nil, &calls)
+		got, err := Eval(context.Background(), f.env, tt.key)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+		var read []uint32
+		if len(f.headerUIDs) > 0 {
+			read = f.headerUIDs[0]
+		}
+		if len(f.headerUIDs) > 1 || !slices.Equal(read, tt.wantHeaders) {
+			t.Errorf("%s: headers read %v, want %v", tt.name, f.headerUIDs, tt.wantHeaders)
+		}
+		if len(calls) != tt.wantCalls {
+			t.Errorf("%s: %d HeaderText calls %v, want %d", tt.name, len(calls), calls, tt.wantCalls)
+		}
+	}
+}
+
+// TestHeaderTextError checks that a failing HeaderText fails the search.
+func TestHeaderTextError(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	boom := errors.New("boom")
+	f.env.HeaderText = func(context.Context, []uint32, []string) ([]uint32, error) { return nil, boom }
+	if _, err := Eval(context.Background(), f.env, ks(imap.SearchFrom, "bob")); !errors.Is(err, boom) {
+		t.Errorf("err = %v", err)
 	}
 }

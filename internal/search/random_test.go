@@ -181,5 +181,21 @@ func TestEvalMatchesNaive(t *testing.T) {
 		if len(f.headerUIDs) > 1 {
 			t.Fatalf("iteration %d: Headers called %d times", iter, len(f.headerUIDs))
 		}
+		// The same with header keys narrowed by a store that answers
+		// a superset: the answers must not change.
+		f = newFixture()
+		f.env.Saved = []uint32{5, 8, 9}
+		var calls []headerTextCall
+		withHeaderText(f, rng, &calls)
+		got, err = Eval(context.Background(), f.env, key)
+		if err != nil {
+			t.Fatalf("iteration %d, narrowed: %v", iter, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("iteration %d, narrowed: key %+v: got %v, want %v", iter, key, got, want)
+		}
+		if len(f.headerUIDs) > 1 {
+			t.Fatalf("iteration %d, narrowed: Headers called %d times", iter, len(f.headerUIDs))
+		}
 	}
 }

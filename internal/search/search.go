@@ -12,7 +12,9 @@
 //   - cheap: sequence and UID sets, "$", flags, internal date, size;
 //     evaluated from Env.Msgs;
 //   - header: FROM, TO, CC, BCC, SUBJECT, HEADER, SENT*; need each
-//     message's header block, fetched through Env.Headers;
+//     message's header block, fetched through Env.Headers, after
+//     Env.HeaderText (when set) has narrowed the substring keys to the
+//     messages whose header text contains their needle;
 //   - text: BODY and TEXT; delegated to Env.Text.
 //
 // The program is first rewritten (negation pushed down to the keys, nested
@@ -110,6 +112,17 @@ type Env struct {
 	// (ascending) that still exists. Eval calls it at most once, with
 	// exactly the candidates whose header keys still matter.
 	Headers func(ctx context.Context, uids []uint32, fn func(uid uint32, header []byte) error) error
+	// HeaderText, when set, narrows header keys before Headers is
+	// called: it returns those of uids (ascending) whose decoded header
+	// fields may contain all needles, compared case-insensitively by the
+	// store (store.Mailbox.SearchHeaderText). It must return every
+	// message having a field whose decoded value contains the needles,
+	// and may return more: Eval still decides each candidate from its
+	// header block. Eval calls it once per distinct needle of the
+	// FROM/TO/CC/BCC/SUBJECT/HEADER keys, never with an empty needle,
+	// with the still-undecided messages, and then asks Headers only for
+	// the candidates.
+	HeaderText func(ctx context.Context, uids []uint32, needles []string) ([]uint32, error)
 	// Text returns those of uids (ascending) whose text contains all
 	// needles, compared case-insensitively by the store; header is true
 	// for TEXT (header and body) and false for BODY. Needles are never

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"time"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// user CLI) to leave start-up maintenance, such as removing files left
 	// by a crash, to the long-running server.
 	NoMaintenance bool
+	// Logger receives what background maintenance cannot report to a
+	// caller; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Store is an opened backend.
@@ -212,14 +216,28 @@ type Want uint8
 const (
 	WantHeader    Want = 1 << iota // the top-level header block, exactly as stored
 	WantStructure                  // the parsed message model (message.Unmarshal)
+	// WantEnvelope loads the IMAP form of the ENVELOPE (RFC 9051 §7.5.2),
+	// as message.FormsOf gives it, into MessageData.Envelope.
+	WantEnvelope
+	// WantBodyStructure loads the IMAP forms of BODY and BODYSTRUCTURE
+	// (RFC 9051 §7.5.2) into MessageData.Body and BodyStructure.
+	WantBodyStructure
+	// WantUIDOnly leaves MessageData.MessageMeta empty but for the UID,
+	// for callers that keep the metadata in memory; it saves decoding
+	// the flags and dates of every message.
+	WantUIDOnly
 )
 
 // MessageData is a message's metadata plus what FETCH needs without
-// reading the body file.
+// reading the body file. Each byte slice is nil unless its Want bit was
+// given; the caller may keep them.
 type MessageData struct {
 	MessageMeta
 	Header    []byte
 	Structure []byte
+	// Envelope, Body and BodyStructure are preformatted IMAP data,
+	// written to the client as they are.
+	Envelope, Body, BodyStructure []byte
 }
 
 // CopyResult maps source UIDs to destination UIDs (RFC 4315 COPYUID),
@@ -266,6 +284,15 @@ type Mailbox interface {
 	// (i;unicode-casemap). With header true, the decoded header fields
 	// are searched too (SEARCH TEXT); otherwise the body only (SEARCH BODY).
 	SearchText(ctx context.Context, uids []uint32, needles []string, header bool) ([]uint32, error)
+	// SearchHeaderText returns those of uids (all when nil, ascending)
+	// that may have header fields containing every one of needles
+	// (i;unicode-casemap): a prefilter of SEARCH's header keys (FROM,
+	// SUBJECT, HEADER ...), which then decide each candidate from its
+	// header block. It must return every message whose decoded header
+	// text, as SearchText with header true reads it, contains every
+	// needle (that text holds each field's value as message.HeaderValues
+	// decodes it), and may return others.
+	SearchHeaderText(ctx context.Context, uids []uint32, needles []string) ([]uint32, error)
 }
 
 // Unconditional is the unchangedSince of a StoreFlagsIf without a test.

@@ -200,7 +200,20 @@ func init() {
 // read. After STARTTLS it must be 0: plaintext sent after the command and
 // before the TLS handshake must not be executed (the STARTTLS command
 // injection of CVE-2011-0411); the session closes the connection otherwise.
-func (d *Decoder) Buffered() int { return d.r.Buffered() }
+func (d *Decoder) Buffered() int {
+	if d.r == nil {
+		return 0
+	}
+	return d.r.Buffered()
+}
+
+// SetReader makes the decoder read from r from now on, keeping its state
+// (limits, UTF-8 mode). It must only be called between commands, when
+// the old reader holds no unread bytes (Buffered is 0): a server uses it
+// to hand an idle connection's read buffer back to a pool and take one
+// again when input arrives. With a nil r the decoder must not be read
+// from until the next SetReader.
+func (d *Decoder) SetReader(r *bufio.Reader) { d.r = r }
 
 // ReadLine reads one raw line without its line end (AUTHENTICATE
 // responses, IDLE's DONE), bounded by MaxLine: a longer line is discarded

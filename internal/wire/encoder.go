@@ -15,6 +15,9 @@ type Encoder struct {
 	w    *bufio.Writer
 	err  error
 	utf8 bool
+	num  [20]byte // scratch for formatting numbers without allocating
+	// under is the writer w passes on to during a Batch, else nil.
+	under *bufio.Writer
 }
 
 // NewEncoder returns an encoder writing to w.
@@ -53,10 +56,37 @@ func (e *Encoder) CRLF() *Encoder { return e.write("\r\n") }
 func (e *Encoder) Atom(s string) *Encoder { return e.write(s) }
 
 // Number writes a number.
-func (e *Encoder) Number(n uint32) *Encoder { return e.write(strconv.FormatUint(uint64(n), 10)) }
+func (e *Encoder) Number(n uint32) *Encoder { return e.Number64(uint64(n)) }
 
 // Number64 writes a number64 or mod-sequence value.
-func (e *Encoder) Number64(n uint64) *Encoder { return e.write(strconv.FormatUint(n, 10)) }
+func (e *Encoder) Number64(n uint64) *Encoder {
+	return e.RawBytes(strconv.AppendUint(e.num[:0], n, 10))
+}
+
+// Int64 writes a non-negative number such as an RFC822.SIZE; a negative
+// n, which no caller should pass, is written as 0.
+func (e *Encoder) Int64(n int64) *Encoder { return e.Number64(uint64(max(n, 0))) }
+
+// Batch makes the encoder collect up to size bytes before handing them to
+// its writer, so that a long response (a FETCH of many messages) reaches
+// the connection in few large writes rather than many small ones. end
+// passes on what is left and returns the encoder to its writer; it does
+// not flush that writer (Flush meanwhile flushes both). A nested Batch
+// does nothing. Nothing may write to the encoder's writer directly
+// until end.
+func (e *Encoder) Batch(size int) (end func()) {
+	orig := e.w
+	if orig == nil || orig.Size() >= size || e.under != nil {
+		return func() {}
+	}
+	e.w, e.under = bufio.NewWriterSize(orig, size), orig
+	return func() {
+		if e.err == nil {
+			e.err = e.w.Flush()
+		}
+		e.w, e.under = orig, nil
+	}
+}
 
 // Open writes "(".
 func (e *Encoder) Open() *Encoder { return e.write("(") }
@@ -195,8 +225,18 @@ func (e *Encoder) Flush() error {
 	if e.err == nil {
 		e.err = e.w.Flush()
 	}
+	if e.err == nil && e.under != nil {
+		e.err = e.under.Flush()
+	}
 	return e.err
 }
 
 // Err returns the sticky error.
 func (e *Encoder) Err() error { return e.err }
+
+// SetWriter makes the encoder write to w from now on, keeping its sticky
+// error and settings. A server uses it to lend an idle connection's
+// buffer to others: it must only be called after Flush and outside a
+// Batch. With a nil w the encoder must not be written to until the next
+// SetWriter.
+func (e *Encoder) SetWriter(w *bufio.Writer) { e.w = w }

@@ -122,3 +122,56 @@ func TestEncoderDecoderAgree(t *testing.T) {
 		}
 	}
 }
+
+// Batch holds output back until end (or Flush), then passes it on in
+// order; Int64 and Number64 format without a string.
+func TestEncoderBatch(t *testing.T) {
+	var buf bytes.Buffer
+	under := bufio.NewWriterSize(&buf, 16)
+	e := NewEncoder(under)
+	e.Raw("a ")
+	end := e.Batch(1 << 10)
+	batched := e.w
+	e.Batch(1 << 12)() // nested: a no-op, the outer batch stays
+	if e.w != batched || e.under != under {
+		t.Fatal("a nested Batch replaced the outer one")
+	}
+	for i := range 20 {
+		e.Number(uint32(i)).SP()
+	}
+	e.Int64(-5).SP().Int64(1 << 40)
+	if buf.Len() != 0 {
+		t.Fatalf("batched output reached the writer early: %q", buf.String())
+	}
+	end()
+	if e.w != under {
+		t.Fatal("end did not restore the writer")
+	}
+	e.CRLF()
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := "a 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 0 1099511627776\r\n"
+	if buf.String() != want {
+		t.Fatalf("got %q, want %q", buf.String(), want)
+	}
+	// Flush inside a batch reaches the underlying writer's destination.
+	buf.Reset()
+	end = e.Batch(1 << 10)
+	e.Raw("x")
+	if err := e.Flush(); err != nil || buf.String() != "x" {
+		t.Fatalf("Flush in a batch: %q, %v", buf.String(), err)
+	}
+	end()
+	// A writer already as large as asked is used as it is.
+	end = NewEncoder(bufio.NewWriterSize(&buf, 1<<12)).Batch(1 << 10)
+	end()
+}
+
+func BenchmarkEncoderNumber(b *testing.B) {
+	e := NewEncoder(bufio.NewWriter(io.Discard))
+	b.ReportAllocs()
+	for i := range b.N {
+		e.Number(uint32(i)).SP()
+	}
+}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"database/sql"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	_ "modernc.org/sqlite" // reads mail.db to check the store
 )
 
 // crashPetrel is a petrel serve this test kills and restarts by hand.
@@ -186,7 +188,8 @@ func TestLMTPCrash(t *testing.T) {
 		}
 	}
 	// The store is consistent: STATUS agrees with the messages, and every
-	// message has exactly one file (orphans of the crash were removed).
+	// message has exactly one files row and its content, inline in
+	// mail.db or in a file (orphans of the crash were removed).
 	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil {
 		t.Fatal(err)
@@ -198,8 +201,17 @@ func TestLMTPCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != len(seen) {
-		t.Errorf("%d message files for %d messages", len(files), len(seen))
+	db, err := sql.Open("sqlite", filepath.Join(dir, "accounts", "alice", "mail.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rows, inline int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM contents)`).Scan(&rows, &inline); err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(seen) || len(files) != rows-inline {
+		t.Errorf("%d files rows (%d inline) and %d message files for %d messages", rows, inline, len(files), len(seen))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "accounts", "alice", "mail.db")); err != nil {
 		t.Error(err)

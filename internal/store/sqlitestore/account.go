@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"petrel.dev/petrel/internal/store"
 )
@@ -29,8 +31,13 @@ func (ac *Account) Close() error { return nil }
 // update runs fn in a write transaction and publishes its changes to
 // Options.OnChange, tagged with the account and ctx's origin.
 func (ac *Account) update(ctx context.Context, fn func(w *wtx) error) error {
+	return ac.updateAs(ctx, durable, fn)
+}
+
+// updateAs is update with the given durability.
+func (ac *Account) updateAs(ctx context.Context, d durability, fn func(w *wtx) error) error {
 	origin := store.OriginFrom(ctx)
-	return ac.a.update(ctx, func(cs []store.Change) {
+	return ac.a.updateAs(ctx, d, func(cs []store.Change) {
 		if ac.s.opts.OnChange == nil {
 			return
 		}
@@ -326,4 +333,82 @@ func (ac *Account) Mailbox(ctx context.Context, name string) (store.Mailbox, err
 		return nil, fmt.Errorf("mailbox %q: %w", n, err)
 	}
 	return &Mailbox{ac: ac, id: m.id}, nil
+}
+
+// A login reads the user's row twice within microseconds: the
+// authenticator's password lookup (Store.User) and OpenAccount's check
+// that the user exists. The second read is a whole SQLite read
+// transaction on petrel.db (locks on its WAL index) and was a sixth of
+// the CPU time of a LOGIN/LOGOUT session. So a successful User read
+// vouches for the user to the next OpenAccount of the same name within
+// userVouchTTL, once: OpenAccount then trusts a read made an instant
+// before instead of making its own. A user deleted by another process in
+// that instant is seen by the next login, as one deleted just after
+// OpenAccount's own read would be; DeleteUser in this process withdraws
+// the vouch at once.
+
+// Limits of userVouch.
+const (
+	userVouchTTL = time.Second
+	maxVouched   = 4096
+)
+
+// userVouch maps user names to when User last read their row. The zero
+// value is ready to use.
+type userVouch struct {
+	mu sync.Mutex
+	at map[string]time.Time // guarded by mu
+	// now is time.Now; tests replace it.
+	now func() time.Time
+}
+
+func (v *userVouch) clock() time.Time {
+	if v.now != nil {
+		return v.now()
+	}
+	return time.Now()
+}
+
+// note records that name's row was read just now. When the map is full,
+// expired entries are dropped, and if none was, nothing is recorded.
+func (v *userVouch) note(name string) {
+	now := v.clock()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.at == nil {
+		v.at = make(map[string]time.Time)
+	}
+	if _, ok := v.at[name]; !ok && len(v.at) >= maxVouched {
+		for k, t := range v.at {
+			if now.Sub(t) >= userVouchTTL {
+				delete(v.at, k)
+			}
+		}
+		if len(v.at) >= maxVouched {
+			return
+		}
+	}
+	v.at[name] = now
+}
+
+// take reports whether name's row was read less than userVouchTTL ago,
+// and uses the vouch up.
+func (v *userVouch) take(name string) bool {
+	now := v.clock()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t, ok := v.at[name]
+	if !ok {
+		return false
+	}
+	delete(v.at, name)
+	d := now.Sub(t)
+	return d >= 0 && d < userVouchTTL
+}
+
+// forget withdraws any vouch for name.
+func (v *userVouch) forget(name string) {
+	v.mu.Lock()
+	delete(v.at, name)
+	v.mu.Unlock()
 }

@@ -17,7 +17,7 @@ func (s *Store) SetAlias(ctx context.Context, address, user string) error {
 	if address == "" || len(address) > 512 {
 		return fmt.Errorf("set alias %q: bad address", address)
 	}
-	if _, err := s.User(ctx, user); err != nil {
+	if _, err := s.user(ctx, user); err != nil {
 		return fmt.Errorf("set alias %q: %w", address, err)
 	}
 	if _, err := s.users.w.ExecContext(ctx, `INSERT INTO aliases(address, user) VALUES (?, ?)

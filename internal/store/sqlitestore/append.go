@@ -2,7 +2,9 @@ package sqlitestore
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -49,7 +51,7 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 	}
 	installed := false
 	defer func() {
-		if !installed {
+		if !installed && sf.tmp != "" {
 			os.Remove(sf.tmp)
 		}
 	}()
@@ -108,13 +110,19 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 			fileID, sf.bodyText, sf.headerText); err != nil {
 			return err
 		}
-		if err := w.install(sf.tmp, fileID); err != nil {
-			return err
+		if sf.data != nil {
+			if _, err := w.ExecContext(ctx, `INSERT INTO contents(file_id, data) VALUES (?, ?)`, fileID, sf.data); err != nil {
+				return err
+			}
+		} else {
+			if err := w.install(sf.tmp, fileID); err != nil {
+				return err
+			}
+			// From here the file is under its final name (removed by
+			// the transaction's undo on failure); never remove sf.tmp,
+			// which another append might reuse.
+			installed = true
 		}
-		// From here the file is under its final name (removed by the
-		// transaction's undo on failure); never remove sf.tmp, which
-		// another append might reuse.
-		installed = true
 		meta := store.MessageMeta{UID: m.uidNext, Flags: fl, ModSeq: modseq, InternalDate: date, Size: sf.size,
 			EmailID: fileID, ThreadID: threadID}
 		if err := w.insertMessage(m.id, fileID, &meta); err != nil {
@@ -128,6 +136,9 @@ func (ac *Account) append(ctx context.Context, name string, msg store.AppendMess
 		res = store.AppendResult{MailboxID: m.id, UIDValidity: m.uidValidity, UID: m.uidNext}
 		return nil
 	})
+	if err == nil {
+		ac.a.noteAppend()
+	}
 	return res, err
 }
 
@@ -143,17 +154,31 @@ func (w *wtx) insertMessage(mailboxID, fileID int64, m *store.MessageMeta) error
 	return err
 }
 
-// spooled is a message written to a temporary file and parsed.
+// inlineMax is the size up to which a message's content is stored in
+// mail.db (table contents) rather than in a file of its own. Most mail
+// is smaller. An inline message is made durable by the transaction's one
+// WAL fsync, where a file costs a file creation, its fsync, a rename and
+// a directory fsync besides: APPEND and LMTP delivery of small messages
+// need one fsync instead of three.
+const inlineMax = 64 << 10
+
+// spooled is a message read and parsed: in memory (data) up to
+// inlineMax, else written to a temporary file (tmp).
 type spooled struct {
 	tmp                  string
+	data                 []byte // the whole message, when inline
 	size                 int64
 	header, structure    []byte
 	bodyText, headerText []byte // folded, for SearchText
 }
 
-// spool writes body to a new fsynced temporary file in the message
-// directory, parsing it in the same pass.
+// spool reads and parses body: into memory when its announced size is
+// at most inlineMax, else into a new fsynced temporary file in the
+// message directory, parsing it in the same pass.
 func (a *accountDB) spool(ctx context.Context, body io.Reader, size, limit int64) (_ *spooled, err error) {
+	if size >= 0 && size <= inlineMax {
+		return spoolMemory(ctx, body, size, limit)
+	}
 	f, err := os.CreateTemp(a.msgDir(), tempPrefix+"*")
 	if err != nil {
 		return nil, err
@@ -196,6 +221,37 @@ func (a *accountDB) spool(ctx context.Context, body io.Reader, size, limit int64
 	if _, err := f.ReadAt(sf.header, 0); err != nil {
 		return nil, fmt.Errorf("read back header: %w", err)
 	}
+	sf.structure = m.Marshal()
+	sf.bodyText, sf.headerText = searchText(m, sf.header)
+	return sf, nil
+}
+
+// spoolMemory reads a message of exactly size bytes into memory and
+// parses it.
+func spoolMemory(ctx context.Context, body io.Reader, size, limit int64) (*spooled, error) {
+	src := &limitedReader{ctx: ctx, r: body, max: limit}
+	buf := make([]byte, size+1)
+	n, err := io.ReadFull(src, buf)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("message is more than %d bytes, expected %d", size, size)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		if int64(n) != size {
+			return nil, fmt.Errorf("message is %d bytes, expected %d: %w", n, size, io.ErrUnexpectedEOF)
+		}
+	default:
+		return nil, src.cause(err)
+	}
+	buf = buf[:size:size]
+	m, err := parseMessage(bytes.NewReader(buf))
+	if err != nil {
+		return nil, err
+	}
+	if m == nil || m.Root == nil {
+		return nil, fmt.Errorf("parser returned no message")
+	}
+	sf := &spooled{data: buf, size: size}
+	sf.header = buf[:min(max(m.Root.BodyOffset, 0), size)]
 	sf.structure = m.Marshal()
 	sf.bodyText, sf.headerText = searchText(m, sf.header)
 	return sf, nil

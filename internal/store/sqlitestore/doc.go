@@ -1,12 +1,14 @@
 // Package sqlitestore is Petrel's embedded storage backend: SQLite
-// (modernc.org/sqlite, pure Go) for metadata and one plain file per
-// message body. It implements store.Store and passes storetest.
+// (modernc.org/sqlite, pure Go) for metadata and the content of messages
+// up to inlineMax (64 KiB), one plain file per larger message. It
+// implements store.Store and passes storetest.
 //
 // # Layout on disk
 //
 //	<dir>/petrel.db                     users: name, password_hash, created
 //	<dir>/accounts/<name>/mail.db       one account's mailboxes and messages
-//	<dir>/accounts/<name>/msg/<xx>/<id> message file <id> (decimal), where
+//	<dir>/accounts/<name>/msg/<xx>/<id> message file <id> (decimal), for a
+//	                                    message over inlineMax, where
 //	                                    <xx> is the low byte of id in hex
 //	<dir>/accounts/<name>/msg/tmp-*     a message being written (temporary)
 //
@@ -24,6 +26,21 @@
 //	                           shares a file and its parsed data: the
 //	                           top-level header block (WantHeader) and
 //	                           message.Marshal's model (WantStructure)
+//	envelopes(file_id, envelope)
+//	bodies(file_id, body, bodystructure)
+//	                           the IMAP forms of each file's ENVELOPE, BODY
+//	                           and BODYSTRUCTURE (WantEnvelope,
+//	                           WantBodyStructure), small rows filled by the
+//	                           trigger files_forms (see forms.go)
+//	envelopes(file_id, envelope), bodies(file_id, body, bodystructure)
+//	                           the IMAP forms of ENVELOPE, BODY and
+//	                           BODYSTRUCTURE, small rows for FETCH (forms.go)
+//	search_body_fts, search_header_fts
+//	                           FTS5 trigram indexes of the search text, a
+//	                           prefilter for SEARCH filled in the background
+//	                           up to meta('fts_indexed') (fts.go)
+//	contents(file_id, data)    the whole message, for files rows of at most
+//	                           inlineMax bytes; no file in msg/ then
 //	search(file_id, body, header)
 //	                           message.Fold'ed SearchBody and SearchHeader
 //	                           text for SEARCH BODY/TEXT, stored once per
@@ -38,8 +55,11 @@
 //
 // # Durability and ordering
 //
-// Append writes the message to a temporary file in msg/, parsing it in the
-// same pass (io.TeeReader into message.Parse), fsyncs it, and then, inside
+// Append reads a message of at most inlineMax bytes into memory, parses it
+// and inserts it into contents in the write transaction, whose COMMIT
+// (one WAL fsync) makes it durable. A larger message it writes to a
+// temporary file in msg/, parsing it in the same pass (io.TeeReader into
+// message.Parse), fsyncs it, and then, inside
 // the write transaction, renames it to its final name and fsyncs the
 // directory before COMMIT. A crash therefore leaves at worst a file without
 // a row, never a row without a file. A file whose last message is expunged
@@ -49,6 +69,10 @@
 // race with another process's append (its renamed-but-uncommitted file is
 // covered by that process's write lock), and temporary files are removed
 // only when they have not been written to for tempMaxAge.
+//
+// Flag changes and expunges commit without an fsync (durability relaxed
+// in tx.go: synchronous=NORMAL); everything else is durable at COMMIT.
+// Files of expunged messages are unlinked only after the WAL is fsynced.
 //
 // # Concurrency
 //

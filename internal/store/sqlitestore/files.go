@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,62 +64,91 @@ func (w *wtx) install(tmp string, id int64) error {
 
 // cleanFiles removes message files without a files row (left when a
 // crash hit between a rename and its commit, or between an expunge's
-// commit and the unlink) and stale temporary files. It holds the write
-// lock, so no append of another process is between rename and commit.
+// commit and the unlink) and stale temporary files. It walks the
+// directory without any lock, then checks the files it found against
+// the database inside a write transaction, whose lock waits for another
+// process's append that has renamed its file but not yet committed: a
+// file is removed only if it still has no row with that lock held.
 func (a *accountDB) cleanFiles(ctx context.Context) error {
+	known := map[int64]bool{}
+	rows, err := a.db.r.QueryContext(ctx, `SELECT id FROM files`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		known[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	ents, err := os.ReadDir(a.msgDir())
+	if err != nil {
+		return err
+	}
+	type candidate struct {
+		id   int64
+		path string
+	}
+	var orphans []candidate
+	for _, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := filepath.Join(a.msgDir(), e.Name())
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > tempMaxAge {
+				os.Remove(p)
+			}
+			continue
+		}
+		if !e.IsDir() || len(e.Name()) != 2 {
+			continue
+		}
+		files, err := os.ReadDir(p)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			id, err := strconv.ParseInt(f.Name(), 10, 64)
+			if err != nil || f.IsDir() || known[id] {
+				continue
+			}
+			orphans = append(orphans, candidate{id, filepath.Join(p, f.Name())})
+		}
+	}
+	if len(orphans) == 0 {
+		return nil
+	}
 	return a.update(ctx, nil, func(w *wtx) error {
 		w.freeFiles = true
-		known := map[int64]bool{}
-		rows, err := w.QueryContext(ctx, `SELECT id FROM files`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+		for _, o := range orphans {
+			var n int
+			if err := w.QueryRowContext(ctx, `SELECT count(*) FROM files WHERE id = ?`, o.id).Scan(&n); err != nil {
 				return err
 			}
-			known[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		ents, err := os.ReadDir(a.msgDir())
-		if err != nil {
-			return err
-		}
-		for _, e := range ents {
-			p := filepath.Join(a.msgDir(), e.Name())
-			if strings.HasPrefix(e.Name(), tempPrefix) {
-				if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > tempMaxAge {
-					os.Remove(p)
-				}
+			if n > 0 {
 				continue
 			}
-			if !e.IsDir() || len(e.Name()) != 2 {
-				continue
-			}
-			files, err := os.ReadDir(p)
-			if err != nil {
+			if err := os.Remove(o.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
-			}
-			for _, f := range files {
-				id, err := strconv.ParseInt(f.Name(), 10, 64)
-				if err != nil || f.IsDir() || known[id] {
-					continue
-				}
-				if err := os.Remove(filepath.Join(p, f.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					return err
-				}
 			}
 		}
 		return nil
 	})
 }
 
-// msgReader is an open message file.
+// memReader reads an inline message (table contents).
+type memReader struct{ *bytes.Reader }
+
+// Close does nothing: the message is in memory.
+func (memReader) Close() error { return nil }
+
 type msgReader struct {
 	*os.File
 	size int64

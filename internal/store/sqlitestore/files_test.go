@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,9 @@ func TestLayoutAndFileLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := acc.(*Account)
-	r := appendString(t, a, "INBOX", sample)
+	// Over inlineMax: a file of its own.
+	large := sample + strings.Repeat("x", inlineMax)
+	r := appendString(t, a, "INBOX", large)
 	if _, err := os.Stat(filepath.Join(dir, "petrel.db")); err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +32,8 @@ func TestLayoutAndFileLifecycle(t *testing.T) {
 	if p != filepath.Join(dir, "accounts", "u", "msg", "01", "1") {
 		t.Fatalf("file path %s", p)
 	}
-	if b, err := os.ReadFile(p); err != nil || string(b) != sample {
-		t.Fatalf("message file: %q, %v", b, err)
+	if b, err := os.ReadFile(p); err != nil || string(b) != large {
+		t.Fatalf("message file: %d bytes, %v", len(b), err)
 	}
 	// A copy shares the file; it goes when the last reference goes.
 	mb, _ := a.Mailbox(ctx, "INBOX")
@@ -56,7 +59,7 @@ func TestLayoutAndFileLifecycle(t *testing.T) {
 		t.Fatalf("file of the last expunged copy remains: %v", err)
 	}
 	// Deleting a mailbox frees its files too.
-	appendString(t, a, "Junk", sample)
+	appendString(t, a, "Junk", large)
 	if err := a.DeleteMailbox(ctx, "Junk"); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +86,7 @@ func TestCleanupAtOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendString(t, a, "INBOX", sample)
+	appendString(t, a, "INBOX", sample+strings.Repeat("x", inlineMax))
 	s.Close()
 
 	msgDir := filepath.Join(dir, "accounts", "u", "msg")
@@ -131,6 +134,7 @@ func TestCleanupAtOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitMaintenance(s) // the cleanup runs in the background
 	for p, want := range map[string]bool{orphan: false, staleTmp: false, freshTmp: true, other: true,
 		filepath.Join(msgDir, "01", "1"): true} {
 		_, err := os.Stat(p)
@@ -144,4 +148,147 @@ func TestCleanupAtOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Close()
+}
+
+// TestInline checks messages up to inlineMax: stored in mail.db, no file,
+// read back exactly, shared by copies, gone with the last copy.
+func TestInline(t *testing.T) {
+	ctx := context.Background()
+	s, dir := openTest(t)
+	acc, err := s.OpenAccount(ctx, "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := acc.(*Account)
+	mb, err := a.Mailbox(ctx, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := a.a.db.r.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	msgFiles := func() int {
+		t.Helper()
+		ps, _ := filepath.Glob(filepath.Join(dir, "accounts", "u", "msg", "*", "*"))
+		return len(ps)
+	}
+	body := func(n int) string { return sample + strings.Repeat("y", n-len(sample)) }
+	for _, tt := range []struct {
+		size   int
+		inline bool
+	}{
+		{len(sample), true},
+		{inlineMax, true},
+		{inlineMax + 1, false},
+	} {
+		msg := body(tt.size)
+		r := appendString(t, a, "INBOX", msg)
+		mr, err := mb.OpenMessage(ctx, r.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, mr.Size())
+		if _, err := mr.ReadAt(got, 0); err != nil || string(got) != msg {
+			t.Errorf("size %d: read back %d bytes, %v", tt.size, len(got), err)
+		}
+		part := make([]byte, 4)
+		if n, err := mr.ReadAt(part, 2); n != 4 || err != nil || string(part) != msg[2:6] {
+			t.Errorf("size %d: ReadAt(4, 2) = %q, %v", tt.size, part[:n], err)
+		}
+		mr.Close()
+		var inline int
+		if err := a.a.db.r.QueryRow(`SELECT count(*) FROM contents c JOIN messages m ON m.file_id = c.file_id WHERE m.uid = ?`, r.UID).Scan(&inline); err != nil {
+			t.Fatal(err)
+		}
+		if (inline == 1) != tt.inline {
+			t.Errorf("size %d: inline = %v, want %v", tt.size, inline == 1, tt.inline)
+		}
+	}
+	if n := msgFiles(); n != 1 {
+		t.Errorf("%d message files, want 1 (the large message)", n)
+	}
+	// A copy shares the row; the last expunge removes it.
+	if _, err := mb.Copy(ctx, []uint32{1}, "Trash"); err != nil {
+		t.Fatal(err)
+	}
+	expunge := func(mb store.Mailbox, uids ...uint32) {
+		t.Helper()
+		if _, err := mb.StoreFlags(ctx, uids, store.FlagsAdd, []string{`\Deleted`}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mb.Expunge(ctx, uids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expunge(mb, 1, 2, 3)
+	if n := count(`SELECT count(*) FROM contents`); n != 1 {
+		t.Errorf("%d contents rows after expunging the originals, want 1 (the copy)", n)
+	}
+	if n := msgFiles(); n != 0 {
+		t.Errorf("%d message files after expunging the large message", n)
+	}
+	tr, _ := a.Mailbox(ctx, "Trash")
+	expunge(tr, 1)
+	if n := count(`SELECT count(*) FROM contents`); n != 0 {
+		t.Errorf("%d contents rows left", n)
+	}
+	// A short literal is an error, and nothing is stored.
+	if _, err := a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(sample), Size: int64(len(sample) + 1)}); err == nil {
+		t.Error("append of a short body succeeded")
+	}
+	if _, err := a.Append(ctx, "INBOX", store.AppendMessage{Body: strings.NewReader(sample + "extra"), Size: int64(len(sample))}); err == nil {
+		t.Error("append of a long body succeeded")
+	}
+	if n := count(`SELECT count(*) FROM files`); n != 0 {
+		t.Errorf("%d files rows after failed appends", n)
+	}
+}
+
+// waitMaintenance waits until s's background work is idle. New work is
+// started only from work already counted (or by an append, which the
+// caller does not make meanwhile), so the wait is sound.
+func waitMaintenance(s *Store) { s.bg.wg.Wait() }
+
+// TestIndexerFollowsAppends checks that a store doing maintenance indexes
+// for SEARCH after ftsTrigger appends, without a search asking for it,
+// and that Close stops the indexer.
+func TestIndexerFollowsAppends(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	acc, err := s.OpenAccount(ctx, "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := acc.(*Account)
+	waitMaintenance(s)
+	for range ftsTrigger {
+		appendString(t, a, "INBOX", sample)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		waitMaintenance(s)
+		wm, err := ftsWatermark(ctx, a.a.db.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wm == ftsTrigger {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("watermark %d after %d appends, want %d", wm, ftsTrigger, ftsTrigger)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// More appends start it again; Close then stops it.
+	for range ftsTrigger {
+		appendString(t, a, "INBOX", sample)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -9,8 +10,10 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"petrel.dev/petrel/internal/message"
 	"petrel.dev/petrel/internal/store"
 )
 
@@ -27,7 +30,8 @@ var _ store.Mailbox = (*Mailbox)(nil)
 func (mb *Mailbox) ID() int64 { return mb.id }
 
 // messagesChunk is how many UIDs Messages loads per query, bounding the
-// memory held and the time a read transaction stays open.
+// memory held and the time a read transaction stays open; four times as
+// many when only the small rows (metadata and forms) are read.
 const messagesChunk = 256
 
 // uidsJSON encodes uids as a JSON array for json_each().
@@ -151,64 +155,256 @@ func mailboxKeywords(ctx context.Context, q querier, id int64) ([]string, error)
 }
 
 // Messages calls fn for each of uids that exists, in UID order. Rows are
-// loaded in chunks and fn runs outside any transaction.
+// loaded in chunks, each with one query of a statement prepared once per
+// call, and fn runs outside any transaction. The forms come from the
+// envelopes and bodies tables (forms.go), or from files.structure where
+// those have no row.
 func (mb *Mailbox) Messages(ctx context.Context, uids []uint32, want store.Want, fn func(*store.MessageData) error) error {
-	if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
+	err := mb.messages(ctx, uids, want, fn)
+	var stop errStop
+	if errors.As(err, &stop) {
+		return stop.err
+	}
+	if err != nil {
 		return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
 	}
-	cols := metaColsM + `, CASE WHEN ? THEN f.header END, CASE WHEN ? THEN f.structure END`
-	q := `SELECT ` + cols + ` FROM messages m JOIN files f ON f.id = m.file_id
-		WHERE m.mailbox_id = ? AND m.uid IN (SELECT value FROM json_each(?)) ORDER BY m.uid`
+	return nil
+}
+
+// errStop carries fn's error through messages, to be returned as it is.
+type errStop struct{ err error }
+
+func (e errStop) Error() string { return e.err.Error() }
+
+func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want, fn func(*store.MessageData) error) error {
+	if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
+		return err
+	}
+	mq := newMessagesQuery(want)
 	// A dense chunk (FETCH 1:* and the like) is read as a UID range, which
 	// SQLite walks along the primary key; the few rows not asked for are
-	// dropped below.
-	qRange := `SELECT ` + cols + ` FROM messages m JOIN files f ON f.id = m.file_id
-		WHERE m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid`
+	// dropped below. Other chunks name their UIDs through json_each.
+	var inList, byRange *sql.Stmt
+	defer func() {
+		for _, st := range []*sql.Stmt{inList, byRange} {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
+	prepare := func(st **sql.Stmt, where string) (*sql.Stmt, error) {
+		if *st == nil {
+			p, err := mb.ac.a.db.r.PrepareContext(ctx, mq.sql(where))
+			if err != nil {
+				return nil, err
+			}
+			*st = p
+		}
+		return *st, nil
+	}
+	size := messagesChunk
+	if want&(store.WantHeader|store.WantStructure) == 0 {
+		size *= 4
+	}
 	s := sortedUIDs(uids)
 	z := zones{}
+	var batch []*store.MessageData
 	for len(s) > 0 {
-		chunk := s[:min(len(s), messagesChunk)]
+		chunk := s[:min(len(s), size)]
 		s = s[len(chunk):]
-		var batch []*store.MessageData
 		lo, hi := chunk[0], chunk[len(chunk)-1]
 		dense := int64(hi)-int64(lo)+1 <= 2*int64(len(chunk))
 		var rows *sql.Rows
-		var err error
 		if dense {
-			rows, err = mb.ac.a.db.r.QueryContext(ctx, qRange, want&store.WantHeader != 0, want&store.WantStructure != 0, mb.id, lo, hi)
-		} else {
-			rows, err = mb.ac.a.db.r.QueryContext(ctx, q, want&store.WantHeader != 0, want&store.WantStructure != 0, mb.id, uidsJSON(chunk))
-		}
-		if err != nil {
-			return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
-		}
-		next := 0 // index in chunk of the next wanted UID
-		for rows.Next() {
-			d := &store.MessageData{}
-			d.MessageMeta, err = scanMeta(rows, z, nil, &d.Header, &d.Structure)
+			st, err := prepare(&byRange, `m.uid BETWEEN ? AND ?`)
 			if err != nil {
-				rows.Close()
-				return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
+				return err
 			}
-			if dense {
-				for next < len(chunk) && chunk[next] < d.UID {
-					next++
-				}
-				if next == len(chunk) || chunk[next] != d.UID {
-					continue
-				}
+			rows, err = st.QueryContext(ctx, mb.id, lo, hi)
+			if err != nil {
+				return err
 			}
-			batch = append(batch, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("messages of mailbox %d: %w", mb.id, err)
-		}
-		for _, d := range batch {
-			if err := fn(d); err != nil {
+		} else {
+			st, err := prepare(&inList, `m.uid IN (SELECT value FROM json_each(?))`)
+			if err != nil {
+				return err
+			}
+			rows, err = st.QueryContext(ctx, mb.id, uidsJSON(chunk))
+			if err != nil {
 				return err
 			}
 		}
+		var err error
+		batch, err = mq.read(rows, chunk, dense, z, batch[:0])
+		if err != nil {
+			return err
+		}
+		for _, d := range batch {
+			if err := fn(d); err != nil {
+				return errStop{err}
+			}
+		}
+	}
+	return nil
+}
+
+// messagesQuery is the SELECT of Messages for one Want, and how to read
+// its rows.
+type messagesQuery struct {
+	want store.Want
+	// fallback: a last column holds files.structure for rows whose forms
+	// are missing, because the structure column is not selected.
+	fallback bool
+}
+
+func newMessagesQuery(want store.Want) *messagesQuery {
+	forms := want&(store.WantEnvelope|store.WantBodyStructure) != 0
+	return &messagesQuery{want: want, fallback: forms && want&store.WantStructure == 0}
+}
+
+// sql returns the query; where restricts m.uid after m.mailbox_id = ?.
+func (q *messagesQuery) sql(where string) string {
+	var cols, joins, missing []string
+	if q.want&store.WantUIDOnly != 0 {
+		cols = append(cols, `m.uid`)
+	} else {
+		cols = append(cols, metaColsM)
+	}
+	if q.want&(store.WantHeader|store.WantStructure) != 0 {
+		joins = append(joins, `JOIN files f ON f.id = m.file_id`)
+		if q.want&store.WantHeader != 0 {
+			cols = append(cols, `f.header`)
+		}
+		if q.want&store.WantStructure != 0 {
+			cols = append(cols, `f.structure`)
+		}
+	}
+	if q.want&store.WantEnvelope != 0 {
+		joins = append(joins, `LEFT JOIN envelopes e ON e.file_id = m.file_id`)
+		cols = append(cols, `e.envelope`)
+		missing = append(missing, `e.envelope IS NULL`)
+	}
+	if q.want&store.WantBodyStructure != 0 {
+		joins = append(joins, `LEFT JOIN bodies b ON b.file_id = m.file_id`)
+		cols = append(cols, `b.body`, `b.bodystructure`)
+		missing = append(missing, `b.body IS NULL`, `b.bodystructure IS NULL`)
+	}
+	if q.fallback {
+		// A scalar subquery, so files is read only for such rows.
+		cols = append(cols, `CASE WHEN `+strings.Join(missing, ` OR `)+
+			` THEN (SELECT structure FROM files WHERE id = m.file_id) END`)
+	}
+	return `SELECT ` + strings.Join(cols, `, `) + ` FROM messages m ` + strings.Join(joins, ` `) +
+		` WHERE m.mailbox_id = ? AND ` + where + ` ORDER BY m.uid`
+}
+
+// read decodes rows (and closes them) into batch: the rows whose UID is
+// in chunk when dense, else every row. The byte slices of a chunk share
+// one allocation.
+func (q *messagesQuery) read(rows *sql.Rows, chunk []uint32, dense bool, z zones, batch []*store.MessageData) ([]*store.MessageData, error) {
+	defer rows.Close()
+	var header, structure, env, body, bs, fallback sql.RawBytes
+	var dest []any
+	if q.want&store.WantHeader != 0 {
+		dest = append(dest, &header)
+	}
+	if q.want&store.WantStructure != 0 {
+		dest = append(dest, &structure)
+	}
+	if q.want&store.WantEnvelope != 0 {
+		dest = append(dest, &env)
+	}
+	if q.want&store.WantBodyStructure != 0 {
+		dest = append(dest, &body, &bs)
+	}
+	if q.fallback {
+		dest = append(dest, &fallback)
+	}
+	uidOnly := q.want&store.WantUIDOnly != 0
+	var uid int64
+	if uidOnly {
+		dest = append([]any{&uid}, dest...)
+	}
+	// One allocation for the rows of a chunk, and for their bytes one
+	// per arenaSize.
+	const arenaSize = 16 << 10
+	ds := make([]store.MessageData, 0, len(chunk))
+	var arena []byte
+	keep := func(raw sql.RawBytes, wanted bool) []byte {
+		if raw == nil && !wanted {
+			return nil
+		}
+		if len(arena)+len(raw) > cap(arena) {
+			arena = make([]byte, 0, max(arenaSize, len(raw)))
+		}
+		n := len(arena)
+		arena = append(arena, raw...)
+		return arena[n:len(arena):len(arena)]
+	}
+	next := 0 // index in chunk of the next wanted UID
+	for rows.Next() {
+		var d store.MessageData
+		var err error
+		if uidOnly {
+			err = rows.Scan(dest...)
+			d.UID = uint32(uid)
+		} else {
+			d.MessageMeta, err = scanMeta(rows, z, nil, dest...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if dense {
+			for next < len(chunk) && chunk[next] < d.UID {
+				next++
+			}
+			if next == len(chunk) || chunk[next] != d.UID {
+				continue
+			}
+		}
+		// Header and structure are NOT NULL: an empty blob is kept
+		// non-nil, so that "wanted" and "empty" stay distinguishable.
+		d.Header = keep(header, q.want&store.WantHeader != 0)
+		d.Structure = keep(structure, q.want&store.WantStructure != 0)
+		d.Envelope = keep(env, false)
+		d.Body, d.BodyStructure = keep(body, false), keep(bs, false)
+		if err := q.fillForms(&d, fallback); err != nil {
+			return nil, err
+		}
+		if len(ds) == cap(ds) {
+			// Only when not dense: more rows than UIDs asked for, which
+			// a UID list cannot give; never move rows already handed out.
+			ds = make([]store.MessageData, 0, len(chunk))
+		}
+		ds = append(ds, d)
+		batch = append(batch, &ds[len(ds)-1])
+	}
+	return batch, rows.Err()
+}
+
+// fillForms computes the wanted forms a row lacks from the message model
+// (message.FormsOf): files stored before the forms tables, or whose
+// model petrel_form could not decode.
+func (q *messagesQuery) fillForms(d *store.MessageData, fallback []byte) error {
+	needEnv := q.want&store.WantEnvelope != 0 && d.Envelope == nil
+	needBody := q.want&store.WantBodyStructure != 0 && (d.Body == nil || d.BodyStructure == nil)
+	if !needEnv && !needBody {
+		return nil
+	}
+	src := fallback
+	if q.want&store.WantStructure != 0 {
+		src = d.Structure
+	}
+	env, body, bs, err := message.FormsOf(src)
+	if err != nil {
+		return fmt.Errorf("message %d: %w", d.UID, err)
+	}
+	// The forms may alias src, which the next row overwrites.
+	if needEnv {
+		d.Envelope = bytes.Clone(env)
+	}
+	if needBody {
+		d.Body, d.BodyStructure = bytes.Clone(body), bytes.Clone(bs)
 	}
 	return nil
 }
@@ -217,7 +413,10 @@ func (mb *Mailbox) Messages(ctx context.Context, uids []uint32, want store.Want,
 // error wrapping fs.ErrNotExist.
 func (mb *Mailbox) OpenMessage(ctx context.Context, uid uint32) (store.MessageReader, error) {
 	var fileID int64
-	err := mb.ac.a.db.r.QueryRowContext(ctx, `SELECT file_id FROM messages WHERE mailbox_id = ? AND uid = ?`, mb.id, uid).Scan(&fileID)
+	var inline bool
+	var data []byte
+	err := mb.ac.a.db.r.QueryRowContext(ctx, `SELECT m.file_id, c.file_id IS NOT NULL, c.data FROM messages m
+		LEFT JOIN contents c ON c.file_id = m.file_id WHERE m.mailbox_id = ? AND m.uid = ?`, mb.id, uid).Scan(&fileID, &inline, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
 			return nil, fmt.Errorf("open message %d: %w", uid, err)
@@ -226,6 +425,9 @@ func (mb *Mailbox) OpenMessage(ctx context.Context, uid uint32) (store.MessageRe
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open message %d: %w", uid, err)
+	}
+	if inline {
+		return memReader{bytes.NewReader(data)}, nil
 	}
 	f, err := os.Open(mb.ac.a.filePath(fileID))
 	if err != nil {
@@ -259,7 +461,7 @@ func allUIDs(ctx context.Context, q querier, id int64) ([]uint32, error) {
 
 // keywords loads a mailbox's keywords for this transaction.
 func (w *wtx) keywords(id int64) (*keywordSet, error) {
-	kws, err := mailboxKeywords(w.ctx, w.tx, id)
+	kws, err := mailboxKeywords(w.ctx, w, id)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (mb *Mailbox) StoreFlagsIf(ctx context.Context, uids []uint32, mode store.F
 	}
 	var changed []store.MessageMeta
 	var modified []uint32
-	err := mb.ac.update(ctx, func(w *wtx) error {
+	err := mb.ac.updateAs(ctx, relaxed, func(w *wtx) error {
 		changed, modified = nil, nil
 		m, err := mboxByID(ctx, w, mb.id)
 		if err != nil {
@@ -103,7 +103,7 @@ func (mb *Mailbox) StoreFlagsIf(ctx context.Context, uids []uint32, mode store.F
 // returns them sorted.
 func (mb *Mailbox) Expunge(ctx context.Context, uids []uint32) ([]uint32, error) {
 	var gone []uint32
-	err := mb.ac.update(ctx, func(w *wtx) error {
+	err := mb.ac.updateAs(ctx, relaxed, func(w *wtx) error {
 		gone = nil
 		m, err := mboxByID(ctx, w, mb.id)
 		if err != nil {

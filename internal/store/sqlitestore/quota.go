@@ -41,7 +41,7 @@ func (s *Store) SetQuota(ctx context.Context, name string, q *store.Quota) error
 
 // limits returns the account's effective quota.
 func (ac *Account) limits(ctx context.Context) (store.Quota, error) {
-	u, err := ac.s.User(ctx, ac.name)
+	u, err := ac.s.user(ctx, ac.name)
 	if err != nil {
 		return store.Quota{}, err
 	}

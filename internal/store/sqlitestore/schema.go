@@ -38,6 +38,46 @@ var accountMigrations = []string{
 	UPDATE messages SET thread_id = file_id;
 	-- QRESYNC's VANISHED and other processes' expunges, by MODSEQ.
 	CREATE INDEX expunged_modseq ON expunged(mailbox_id, modseq);`,
+	// SEARCH prefilter (fts.go): trigram indexes of the folded search
+	// text, rowid = file id, filled in the background up to the
+	// watermark meta('fts_indexed'); a deleted file leaves both at once.
+	`CREATE VIRTUAL TABLE search_body_fts USING fts5(body, content='', contentless_delete=1,
+		detail=none, tokenize='trigram case_sensitive 1');
+	CREATE VIRTUAL TABLE search_header_fts USING fts5(header, content='', contentless_delete=1,
+		detail=none, tokenize='trigram case_sensitive 1');
+	CREATE TRIGGER files_fts AFTER DELETE ON files
+	WHEN OLD.id <= coalesce((SELECT v FROM meta WHERE k = 'fts_indexed'), 0) BEGIN
+		DELETE FROM search_body_fts WHERE rowid = OLD.id;
+		DELETE FROM search_header_fts WHERE rowid = OLD.id;
+	END;`,
+	// FETCH ENVELOPE/BODY/BODYSTRUCTURE (forms.go): the IMAP forms of
+	// each file in small rows of their own, filled from files.structure
+	// by petrel_form at every insert and here for the files already
+	// stored; NULL where the blob does not decode.
+	`CREATE TABLE envelopes (
+		file_id  INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+		envelope BLOB
+	);
+	CREATE TABLE bodies (
+		file_id       INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+		body          BLOB,
+		bodystructure BLOB
+	);
+	CREATE TRIGGER files_forms AFTER INSERT ON files BEGIN
+		INSERT INTO envelopes(file_id, envelope) VALUES (NEW.id, petrel_form(NEW.structure, 0));
+		INSERT INTO bodies(file_id, body, bodystructure)
+			VALUES (NEW.id, petrel_form(NEW.structure, 1), petrel_form(NEW.structure, 2));
+	END;
+	INSERT INTO envelopes(file_id, envelope) SELECT id, petrel_form(structure, 0) FROM files;
+	INSERT INTO bodies(file_id, body, bodystructure)
+		SELECT id, petrel_form(structure, 1), petrel_form(structure, 2) FROM files;`,
+	// Messages up to inlineMax bytes (append.go) are stored here instead
+	// of in msg/: one WAL fsync makes them durable. NULL data is an
+	// empty message.
+	`CREATE TABLE contents (
+		file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+		data    BLOB
+	);`,
 }
 
 // accountSchemaV1 is the first account schema.

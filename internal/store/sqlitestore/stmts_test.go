@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"petrel.dev/petrel/internal/store"
 )
 
 func TestStmtCache(t *testing.T) {
@@ -56,5 +58,50 @@ func TestStmtCache(t *testing.T) {
 	}
 	if err := a.db.r.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'test'`).Scan(&v); err != nil || v != 2 {
 		t.Errorf("meta test = %d, %v; want 2", v, err)
+	}
+}
+
+// TestDurability checks the writer's synchronous setting per kind of
+// transaction: FULL (2) for APPEND, NORMAL (1) for flag changes and
+// expunges.
+func TestDurability(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	acc, err := s.OpenAccount(ctx, "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := acc.(*Account)
+	mb, err := a.Mailbox(ctx, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncMode := func() int {
+		t.Helper()
+		var v int
+		if err := a.a.db.w.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	r := appendString(t, a, "INBOX", sample)
+	if got := syncMode(); got != 2 {
+		t.Errorf("after APPEND: synchronous = %d, want 2 (FULL)", got)
+	}
+	if _, err := mb.StoreFlags(ctx, []uint32{r.UID}, store.FlagsAdd, []string{`\Deleted`}); err != nil {
+		t.Fatal(err)
+	}
+	if got := syncMode(); got != 1 {
+		t.Errorf("after STORE: synchronous = %d, want 1 (NORMAL)", got)
+	}
+	appendString(t, a, "INBOX", sample)
+	if got := syncMode(); got != 2 {
+		t.Errorf("after a second APPEND: synchronous = %d, want 2 (FULL)", got)
+	}
+	if gone, err := mb.Expunge(ctx, []uint32{r.UID}); err != nil || len(gone) != 1 {
+		t.Fatalf("expunge = %v, %v", gone, err)
+	}
+	if got := syncMode(); got != 1 {
+		t.Errorf("after EXPUNGE: synchronous = %d, want 1 (NORMAL)", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,12 @@ type Store struct {
 	// watch publishes other processes' changes (watch.go); nil without
 	// Options.OnChange.
 	watch *watcher
+	// vouch remembers users whose row User just read, so that the
+	// OpenAccount of a login does not read it again (account.go).
+	vouch userVouch
+	// bg is the background maintenance (cleanup at open, search
+	// indexing); Close stops it.
+	bg *maintenance
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,6 +53,7 @@ func Open(dir string, opts store.Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	s := &Store{dir: dir, opts: opts, users: users, accounts: map[string]*accountDB{}}
+	s.bg = newMaintenance(s.logger())
 	s.startWatch()
 	return s, nil
 }
@@ -54,6 +62,7 @@ func Open(dir string, opts store.Options) (*Store, error) {
 // from it fail afterwards.
 func (s *Store) Close() error {
 	s.stopWatch()
+	s.bg.stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -71,6 +80,13 @@ func (s *Store) Close() error {
 		first = err
 	}
 	return first
+}
+
+func (s *Store) logger() *slog.Logger {
+	if s.opts.Logger != nil {
+		return s.opts.Logger
+	}
+	return slog.Default()
 }
 
 // checkUserName rejects names that are unusable as a directory name.
@@ -151,6 +167,7 @@ func (s *Store) DeleteUser(ctx context.Context, name string, purge bool) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("delete user %q: %w", name, store.ErrNoUser)
 	}
+	s.vouch.forget(name)
 	if !purge {
 		return nil
 	}
@@ -170,8 +187,18 @@ func (s *Store) DeleteUser(ctx context.Context, name string, purge bool) error {
 }
 
 // User reads one user record; it always reads the database, so users
-// added by another process are seen at once.
+// added by another process are seen at once. A successful read vouches
+// for the user to the next OpenAccount of the name (see userVouch).
 func (s *Store) User(ctx context.Context, name string) (store.UserInfo, error) {
+	u, err := s.user(ctx, name)
+	if err == nil {
+		s.vouch.note(name)
+	}
+	return u, err
+}
+
+// user is User without vouching for a following OpenAccount.
+func (s *Store) user(ctx context.Context, name string) (store.UserInfo, error) {
 	var u store.UserInfo
 	var created int64
 	var qs, qm sql.NullInt64
@@ -216,8 +243,10 @@ func (s *Store) Users(ctx context.Context) ([]store.UserInfo, error) {
 // OpenAccount returns a handle to name's mail. The first open in this
 // process removes files left over by a crash.
 func (s *Store) OpenAccount(ctx context.Context, name string) (store.Account, error) {
-	if _, err := s.User(ctx, name); err != nil {
-		return nil, fmt.Errorf("open account: %w", err)
+	if !s.vouch.take(name) {
+		if _, err := s.user(ctx, name); err != nil {
+			return nil, fmt.Errorf("open account: %w", err)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -239,12 +268,18 @@ func (s *Store) OpenAccount(ctx context.Context, name string) (store.Account, er
 			return nil, fmt.Errorf("open account %q: %w", name, err)
 		}
 		// With NoMaintenance this is left to the server: a delivery must
-		// not scan a large mailbox's files.
+		// not scan a large mailbox's files. The server does it in the
+		// background, so that the first LOGIN after a start does not
+		// wait for a walk of 100,000 files.
 		if !s.opts.NoMaintenance {
-			if err := a.cleanFiles(ctx); err != nil {
-				a.close()
-				return nil, fmt.Errorf("open account %q: %w", name, err)
-			}
+			a.bg = s.bg
+			s.bg.goDo(func(ctx context.Context) {
+				if err := a.cleanFiles(ctx); err != nil && ctx.Err() == nil {
+					s.logger().Warn("removing files left by a crash failed; retried at the next start", "account", name, "err", err)
+				}
+				// Bring the search index up to date (fts.go).
+				a.startIndexer(ctx)
+			})
 		}
 		if err := s.watchAccountLocked(ctx, name, a); err != nil {
 			a.close()

@@ -50,10 +50,10 @@ func threadHeaders(header []byte) (msgID string, refs []string) {
 	return strings.TrimSpace(msgID), refs
 }
 
-// threadQuery finds the thread of a Message-ID. "message_id != ''" lets
-// SQLite use the partial index files_message_id, which "message_id = ?"
-// alone does not prove applicable: without it every APPEND with a
-// References header scanned the whole files table.
+// threadQuery finds the thread of a Message-ID. Its test that message_id
+// is not empty lets SQLite use the partial index files_message_id, which
+// "message_id = ?" alone does not prove applicable: without it every
+// APPEND with a References header scanned the whole files table.
 const threadQuery = `SELECT thread_id FROM files WHERE message_id = ? AND message_id != '' AND thread_id != 0 ORDER BY id LIMIT 1`
 
 // threadOf returns the thread of a new file: that of the first referenced

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"petrel.dev/petrel/internal/store"
@@ -27,6 +29,54 @@ type accountDB struct {
 	// MODSEQ order. Other processes are serialised by SQLite's write lock
 	// (BEGIN IMMEDIATE). Lock order: Store.mu, then mu.
 	mu sync.Mutex
+
+	// bg is the store's background work, nil when the store does no
+	// maintenance (Options.NoMaintenance); unindexed counts appends
+	// since the search indexer last started (fts.go).
+	bg        *maintenance
+	unindexed atomic.Int64
+}
+
+// maintenance is a store's background work: cleanup at open and search
+// indexing. stop (Store.Close) cancels ctx and waits for it.
+type maintenance struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+func newMaintenance(log *slog.Logger) *maintenance {
+	m := &maintenance{log: log}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	return m
+}
+
+// goDo runs fn in a new goroutine unless stop was called.
+func (m *maintenance) goDo(fn func(ctx context.Context)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return false
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn(m.ctx)
+	}()
+	return true
+}
+
+// stop cancels the background work and waits for it to end.
+func (m *maintenance) stop() {
+	m.mu.Lock()
+	m.stopped = true
+	m.mu.Unlock()
+	m.cancel()
+	m.wg.Wait()
 }
 
 func openAccountDB(ctx context.Context, dir string) (*accountDB, error) {
@@ -79,12 +129,38 @@ type wtx struct {
 	quota store.Quota
 }
 
-// update runs fn in a write transaction, commits, removes files no longer
-// referenced, and passes the changes to publish, all under a.mu.
+// Durability of a write transaction.
+type durability bool
+
+const (
+	// durable transactions are fsynced at COMMIT (synchronous=FULL):
+	// everything that adds mail, so that an OK or LMTP 250 is on stable
+	// storage.
+	durable durability = true
+	// relaxed transactions commit without an fsync (synchronous=NORMAL
+	// in WAL mode): flag changes and expunges, as Dovecot's default
+	// mail_fsync=optimized does. They are atomic, survive a crash of the
+	// process, and reach the disk with the next durable commit or WAL
+	// checkpoint; a power loss may undo the last of them, never corrupt
+	// the database (the WAL's chained checksums keep commits in order).
+	relaxed durability = false
+)
+
+// update runs fn in a durable write transaction, commits, removes files
+// no longer referenced, and passes the changes to publish, all under
+// a.mu.
 func (a *accountDB) update(ctx context.Context, publish func([]store.Change), fn func(w *wtx) error) error {
+	return a.updateAs(ctx, durable, publish, fn)
+}
+
+// updateAs is update with the given durability.
+func (a *accountDB) updateAs(ctx context.Context, d durability, publish func([]store.Change), fn func(w *wtx) error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.db.prepareWriter(ctx)
+	if err := a.db.setDurability(ctx, d); err != nil {
+		return err
+	}
 	tx, err := a.db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -104,6 +180,15 @@ func (a *accountDB) update(ctx context.Context, publish func([]store.Change), fn
 		}
 		return err
 	}
+	if len(w.unlink) > 0 && d == relaxed {
+		// The rows must be gone on disk before their files are: a
+		// power loss must not leave a message without its file. If
+		// the sync fails, the files stay, as orphans removed at the
+		// next open.
+		if err := a.db.syncWAL(); err != nil {
+			w.unlink = nil
+		}
+	}
 	for _, p := range w.unlink {
 		// A failure leaves an orphan, removed at the next open.
 		os.Remove(p)
@@ -117,19 +202,27 @@ func (a *accountDB) update(ctx context.Context, publish func([]store.Change), fn
 // collectFreeFiles deletes files rows that no message references and
 // schedules their files for removal after the commit.
 func (w *wtx) collectFreeFiles() error {
-	rows, err := w.QueryContext(w.ctx, `DELETE FROM files WHERE refs <= 0 RETURNING id`)
+	// Inline messages (table contents) go with their files row; only
+	// the others have a file to unlink.
+	rows, err := w.QueryContext(w.ctx, `SELECT f.id FROM files f WHERE f.refs <= 0
+		AND NOT EXISTS (SELECT 1 FROM contents c WHERE c.file_id = f.id)`)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
+			rows.Close()
 			return err
 		}
 		w.unlink = append(w.unlink, w.a.filePath(id))
 	}
-	return rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = w.ExecContext(w.ctx, `DELETE FROM files WHERE refs <= 0`)
+	return err
 }
 
 // modseq returns the MODSEQ of this transaction in mailbox id, taking a

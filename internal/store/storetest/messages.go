@@ -450,6 +450,61 @@ func testSearchText(t *testing.T, open Opener) {
 	}
 }
 
+// testSearchHeaderText checks the header-text search SEARCH narrows header
+// keys with: every message whose decoded header fields contain the
+// needles is returned, whatever the encoding, and only messages asked for;
+// a store may return more (it is a prefilter).
+func testSearchHeaderText(t *testing.T, open Opener) {
+	e := openEnv(t, open, store.Options{})
+	a := e.account("u")
+	ctx := e.ctx
+	appendMsg(t, a, "INBOX", testMessage("Quarterly report", "kestrel in the body"))
+	appendMsg(t, a, "INBOX", "From: =?ISO-8859-1?Q?Andr=E9?= <andre@example.org>\r\n"+
+		"Subject: =?UTF-8?B?S2VzdHJlbCBzaWdodGluZw==?=\r\nX-Folded: one\r\n two\r\n\r\nbody\r\n")
+	appendMsg(t, a, "INBOX", testMessage("Lunch", "nothing"))
+	mb := mailbox(t, a, "INBOX")
+	tests := []struct {
+		name    string
+		uids    []uint32
+		needles []string
+		want    []uint32 // at least these
+	}{
+		{"subject", nil, []string{"QUARTERLY"}, []uint32{1}},
+		{"encoded-word subject", nil, []string{"kestrel sight"}, []uint32{2}},
+		{"encoded-word name", nil, []string{"andré"}, []uint32{2}},
+		{"address", nil, []string{"alice@example"}, []uint32{1, 3}},
+		{"unfolded", nil, []string{"one two"}, []uint32{2}},
+		{"all needles", nil, []string{"alice", "lunch"}, []uint32{3}},
+		{"short needle", nil, []string{"é"}, []uint32{2}},
+		{"restricted", []uint32{3}, []string{"alice"}, []uint32{3}},
+		{"restricted away", []uint32{2, 9}, []string{"alice"}, nil},
+		{"empty uid set", []uint32{}, []string{"alice"}, nil},
+		{"no match", nil, []string{"zebra"}, nil},
+	}
+	for _, tt := range tests {
+		got, err := mb.SearchHeaderText(ctx, tt.uids, tt.needles)
+		must(t, tt.name, err)
+		asked := tt.uids
+		if asked == nil {
+			asked = []uint32{1, 2, 3}
+		}
+		asked = slices.DeleteFunc(slices.Clone(asked), func(u uint32) bool { return u > 3 })
+		for _, u := range tt.want {
+			if !slices.Contains(got, u) {
+				t.Errorf("%s: SearchHeaderText(%v, %q) = %v, misses %d", tt.name, tt.uids, tt.needles, got, u)
+			}
+		}
+		if !slices.IsSorted(got) {
+			t.Errorf("%s: SearchHeaderText(%v, %q) = %v, not ascending", tt.name, tt.uids, tt.needles, got)
+		}
+		for _, u := range got {
+			if !slices.Contains(asked, u) {
+				t.Errorf("%s: SearchHeaderText(%v, %q) = %v, %d not asked for", tt.name, tt.uids, tt.needles, got, u)
+			}
+		}
+	}
+}
+
 // testUnchangedSince checks StoreFlagsIf's UNCHANGEDSINCE test (RFC 7162
 // §3.1.3): messages changed after the given MODSEQ are left alone and
 // reported; 0 fails for every message.
