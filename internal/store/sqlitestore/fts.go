@@ -64,12 +64,12 @@ import (
 )
 
 // Limits of the catch-up indexer: one write transaction indexes at most
-// ftsBatchRows files or ftsBatchBytes of text (about 50 ms of work, the
+// ftsBatchRows files or ftsBatchBytes of text (about 25 ms of work, the
 // longest an APPEND or a delivery waits for it), then the indexer sleeps
 // twice as long as the batch took, so it holds the write lock at most a
 // third of the time.
 const (
-	ftsBatchRows  = 32
+	ftsBatchRows  = 16
 	ftsBatchBytes = 1 << 20
 	ftsPause      = 2 // sleep = ftsPause × batch time
 )
@@ -105,11 +105,19 @@ func ftsLag(ctx context.Context, q querier, wm int64) (bool, error) {
 // with deliveries without a write transaction of its own per message.
 const ftsTrigger = 256
 
-// noteAppend counts an append for ftsTrigger.
+// ftsQuiet is how long an account must have had no append before the
+// background indexer takes a batch: indexing competes with deliveries
+// for the write lock and the CPU (during a burst of LMTP deliveries it
+// put 100 ms on the slowest ones), so it works in the lulls. A search
+// meanwhile scans the files above the watermark.
+const ftsQuiet = 2 * time.Second
+
+// noteAppend records an append for ftsTrigger and ftsQuiet.
 func (a *accountDB) noteAppend() {
 	if a.bg == nil {
 		return
 	}
+	a.lastAppend.Store(time.Now().UnixNano())
 	if a.unindexed.Add(1) >= ftsTrigger {
 		a.unindexed.Store(0)
 		a.startIndexer(a.bg.ctx)
@@ -128,7 +136,7 @@ func (a *accountDB) startIndexer(ctx context.Context) {
 	}
 	run := func(ctx context.Context, log *slog.Logger) {
 		defer indexing.Delete(a)
-		if err := a.catchUp(ctx, nil); err != nil && ctx.Err() == nil {
+		if err := a.catchUp(ctx, nil, a.waitQuiet); err != nil && ctx.Err() == nil {
 			log.Warn("search index catch-up stopped", "account", filepath.Base(a.dir), "err", err)
 		}
 	}
@@ -141,13 +149,36 @@ func (a *accountDB) startIndexer(ctx context.Context) {
 	}
 }
 
+// waitQuiet returns once the account has had no append for ftsQuiet.
+func (a *accountDB) waitQuiet(ctx context.Context) error {
+	for {
+		idle := time.Since(time.Unix(0, a.lastAppend.Load()))
+		if idle >= ftsQuiet {
+			return nil
+		}
+		t := time.NewTimer(ftsQuiet - idle)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // catchUp indexes batches until no file is above the watermark or a batch
-// fails. pause, when set, replaces the sleep between batches (tests).
-func (a *accountDB) catchUp(ctx context.Context, pause func(time.Duration)) error {
+// fails. pause, when set, replaces the sleep between batches (tests);
+// quiet, when set, is waited for before each batch.
+func (a *accountDB) catchUp(ctx context.Context, pause func(time.Duration), quiet func(context.Context) error) error {
 	if pause == nil {
 		pause = time.Sleep
 	}
 	for {
+		if quiet != nil {
+			if err := quiet(ctx); err != nil {
+				return err
+			}
+		}
 		start := time.Now()
 		more, err := a.indexBatch(ctx)
 		if err != nil || !more {

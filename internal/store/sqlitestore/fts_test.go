@@ -97,7 +97,7 @@ func newFTSEnv(t *testing.T) *ftsEnv {
 // catchUp indexes everything synchronously.
 func (e *ftsEnv) catchUp() {
 	e.t.Helper()
-	if err := e.ac.a.catchUp(e.ctx, func(time.Duration) {}); err != nil {
+	if err := e.ac.a.catchUp(e.ctx, func(time.Duration) {}, nil); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -33,8 +33,9 @@ type accountDB struct {
 	// bg is the store's background work, nil when the store does no
 	// maintenance (Options.NoMaintenance); unindexed counts appends
 	// since the search indexer last started (fts.go).
-	bg        *maintenance
-	unindexed atomic.Int64
+	bg         *maintenance
+	unindexed  atomic.Int64
+	lastAppend atomic.Int64 // Unix nanoseconds
 }
 
 // maintenance is a store's background work: cleanup at open and search
