@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -92,7 +93,14 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 		case imap.FetchBinarySize, imap.FetchPreview:
 			want |= store.WantStructure
 		case imap.FetchBodySection, imap.FetchBinarySection, imap.FetchRFC822, imap.FetchRFC822Header, imap.FetchRFC822Text:
-			want |= store.WantStructure | store.WantHeader
+			// The whole message (BODY[], RFC822) is a byte range of
+			// the stored message: it needs neither the model nor the
+			// header block, only the size from the mailbox state.
+			whole := a.Kind == imap.FetchRFC822 ||
+				a.Kind == imap.FetchBodySection && len(a.Section.Part) == 0 && a.Section.Specifier == ""
+			if !whole {
+				want |= store.WantStructure | store.WantHeader
+			}
 			if !a.Peek && a.Kind != imap.FetchRFC822Header {
 				setSeen = true
 			}
@@ -185,6 +193,19 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 	return nil
 }
 
+// readsMessage reports whether a needs the stored message's bytes, as
+// opposed to what is kept in the database (top-level header block,
+// forms, model).
+func readsMessage(a imap.FetchAtt) bool {
+	switch a.Kind {
+	case imap.FetchRFC822, imap.FetchRFC822Text, imap.FetchBinarySection:
+		return true
+	case imap.FetchBodySection:
+		return len(a.Section.Part) > 0 || !strings.HasPrefix(a.Section.Specifier, "HEADER")
+	}
+	return false
+}
+
 // fetchMessage is the per-message state of one FETCH response.
 type fetchMessage struct {
 	s      *session
@@ -222,7 +243,20 @@ func (s *session) writeFetch(seq uint32, m store.MessageMeta, md *store.MessageD
 		}
 		f.parsed = p
 	}
-	// Check what can fail before any byte of this response is written.
+	// Check what can fail before any byte of this response is written:
+	// a message another session expunged after this one's view of the
+	// mailbox is left out (RFC 2180 §4.1.2), not cut off mid-response.
+	for _, a := range atts {
+		if !readsMessage(a) {
+			continue
+		}
+		if _, err := f.open(); errors.Is(err, fs.ErrNotExist) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		break
+	}
 	for _, a := range atts {
 		if a.Kind == imap.FetchBinarySection || a.Kind == imap.FetchBinarySize {
 			if p, err := f.parsed.FindPart(a.Section.Part); err == nil && p.DecodedSize < 0 {
@@ -417,12 +451,13 @@ var errNoSection = errors.New("no such section")
 // sectionRange finds the bytes of a section: either in memory (b) or a
 // range of the message file.
 func (f *fetchMessage) sectionRange(sec imap.Section) (b []byte, off, n int64, inMemory bool, err error) {
+	if len(sec.Part) == 0 && sec.Specifier == "" {
+		// The whole message: fetched without the model (see fetch).
+		return nil, 0, f.meta.Size, false, nil
+	}
 	root := f.parsed.Root
-	size := f.meta.Size
 	if len(sec.Part) == 0 {
 		switch sec.Specifier {
-		case "":
-			return nil, 0, size, false, nil
 		case "HEADER":
 			return f.data.Header, 0, 0, true, nil
 		case "HEADER.FIELDS", "HEADER.FIELDS.NOT":

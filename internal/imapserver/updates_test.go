@@ -99,3 +99,43 @@ func contains(lines []string, want string) bool {
 	}
 	return false
 }
+
+// TestFetchBodyOfExpunged fetches whole messages (BODY.PEEK[], read
+// without the model) in a session that has not yet been told of another
+// session's EXPUNGE: the expunged message is left out (RFC 2180 §4.1.2),
+// the others are sent whole, and the EXPUNGE comes afterwards.
+func TestFetchBodyOfExpunged(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.login(t, testUser)
+	b := ts.login(t, testUser)
+	one, two := testMessage("one", "first body"), testMessage("two", "second body")
+	a.appendMsg("a1", "INBOX", "()", one)
+	a.appendMsg("a2", "INBOX", "()", two)
+	b.mustOK("b0", "SELECT INBOX")
+	a.mustOK("a3", "SELECT INBOX")
+	a.mustOK("a4", `STORE 1 +FLAGS.SILENT (\Deleted)`)
+	a.mustOK("a5", "EXPUNGE")
+
+	b.send("b1 FETCH 1:2 (BODY.PEEK[])")
+	lines := b.until("b1")
+	var fetches []string
+	for _, l := range lines {
+		if strings.Contains(l, " FETCH (BODY[]") {
+			fetches = append(fetches, l)
+		}
+		if strings.HasSuffix(l, "EXPUNGE") {
+			t.Fatalf("EXPUNGE sent during FETCH: %q", lines)
+		}
+	}
+	if len(fetches) != 1 || !strings.HasPrefix(fetches[0], "* 2 FETCH (BODY[] {") {
+		t.Fatalf("FETCH 1:2 (BODY.PEEK[]) after another session's EXPUNGE: %q", lines)
+	}
+	if !strings.HasSuffix(lines[len(lines)-1], "OK FETCH completed") {
+		t.Fatalf("FETCH ended with %q", lines[len(lines)-1])
+	}
+	if !contains(lines, "second body") {
+		t.Fatalf("message 2's body is missing: %q", lines)
+	}
+	b.send("b2 NOOP")
+	b.expect("* 1 EXPUNGE", "b2 OK NOOP completed")
+}

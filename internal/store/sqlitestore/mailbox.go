@@ -177,31 +177,35 @@ type errStop struct{ err error }
 func (e errStop) Error() string { return e.err.Error() }
 
 func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want, fn func(*store.MessageData) error) error {
-	if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
-		return err
-	}
 	mq := newMessagesQuery(want)
 	// A dense chunk (FETCH 1:* and the like) is read as a UID range, which
 	// SQLite walks along the primary key; the few rows not asked for are
-	// dropped below. Other chunks name their UIDs through json_each.
+	// dropped below. Other chunks name their UIDs through json_each. The
+	// statements are prepared once per database (readerDB's cache): a
+	// one-message FETCH is otherwise mostly the preparing.
 	var inList, byRange *sql.Stmt
+	var owned []*sql.Stmt
 	defer func() {
-		for _, st := range []*sql.Stmt{inList, byRange} {
-			if st != nil {
-				st.Close()
-			}
+		for _, st := range owned {
+			st.Close()
 		}
 	}()
 	prepare := func(st **sql.Stmt, where string) (*sql.Stmt, error) {
 		if *st == nil {
-			p, err := mb.ac.a.db.r.PrepareContext(ctx, mq.sql(where))
-			if err != nil {
-				return nil, err
+			q := mq.sql(where)
+			p := mb.ac.a.db.r.stmt(ctx, q)
+			if p == nil {
+				var err error
+				if p, err = mb.ac.a.db.r.PrepareContext(ctx, q); err != nil {
+					return nil, err
+				}
+				owned = append(owned, p)
 			}
 			*st = p
 		}
 		return *st, nil
 	}
+	found := false
 	size := messagesChunk
 	if want&(store.WantHeader|store.WantStructure) == 0 {
 		size *= 4
@@ -239,10 +243,18 @@ func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want,
 		if err != nil {
 			return err
 		}
+		found = found || len(batch) > 0
 		for _, d := range batch {
 			if err := fn(d); err != nil {
 				return errStop{err}
 			}
+		}
+	}
+	if !found {
+		// Nothing read: the mailbox may be gone (its messages went
+		// with it), which is an error, not an empty result.
+		if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
+			return err
 		}
 	}
 	return nil
