@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -54,18 +53,10 @@ func (d *db) setDurability(ctx context.Context, want durability) error {
 // syncWAL fsyncs the write-ahead log, making every commit so far durable.
 // A missing WAL (just checkpointed and removed) has nothing to sync.
 func (d *db) syncWAL() error {
-	f, err := os.Open(d.path + "-wal")
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := syncPath(d.path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return nil
 }
 
 // dsn builds a DSN whose pragmas apply to every pooled connection.

@@ -30,16 +30,37 @@ func (a *accountDB) filePath(id int64) string {
 
 // syncDir fsyncs a directory so that entries created or renamed in it
 // are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+func syncDir(dir string) error { return syncPath(dir) }
+
+// syncPath fsyncs the file or directory at path.
+func syncPath(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// queryIDs runs query, whose rows are one integer each, and returns them.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // install renames the fsynced temporary file tmp to file id's final path
@@ -70,22 +91,13 @@ func (w *wtx) install(tmp string, id int64) error {
 // process's append that has renamed its file but not yet committed: a
 // file is removed only if it still has no row with that lock held.
 func (a *accountDB) cleanFiles(ctx context.Context) error {
-	known := map[int64]bool{}
-	rows, err := a.db.r.QueryContext(ctx, `SELECT id FROM files`)
+	ids, err := queryIDs(ctx, a.db.r, `SELECT id FROM files`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
+	known := make(map[int64]bool, len(ids))
+	for _, id := range ids {
 		known[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	ents, err := os.ReadDir(a.msgDir())
 	if err != nil {

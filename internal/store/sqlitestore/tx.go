@@ -205,22 +205,13 @@ func (a *accountDB) updateAs(ctx context.Context, d durability, publish func([]s
 func (w *wtx) collectFreeFiles() error {
 	// Inline messages (table contents) go with their files row; only
 	// the others have a file to unlink.
-	rows, err := w.QueryContext(w.ctx, `SELECT f.id FROM files f WHERE f.refs <= 0
+	ids, err := queryIDs(w.ctx, w, `SELECT f.id FROM files f WHERE f.refs <= 0
 		AND NOT EXISTS (SELECT 1 FROM contents c WHERE c.file_id = f.id)`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, id := range ids {
 		w.unlink = append(w.unlink, w.a.filePath(id))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	_, err = w.ExecContext(w.ctx, `DELETE FROM files WHERE refs <= 0`)
 	return err
