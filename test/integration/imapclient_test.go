@@ -614,3 +614,64 @@ func TestClientTLS(t *testing.T) {
 		selectBox(t, c2, "INBOX")
 	})
 }
+
+// TestClientIdleTLS idles over implicit TLS, as most mail clients do: the
+// server interrupts its wait for DONE inside crypto/tls for each change,
+// and the TLS stream must survive every interruption.
+func TestClientIdleTLS(t *testing.T) {
+	forEachTarget(t, func(t *testing.T, s *server) {
+		exists := make(chan uint32, 16)
+		a, err := imapclient.DialTLS(s.TLSAddr, &imapclient.Options{
+			TLSConfig: insecureTLS(),
+			UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+				Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+					if d.NumMessages != nil {
+						select {
+						case exists <- *d.NumMessages:
+						default:
+						}
+					}
+				},
+			},
+		})
+		if err != nil {
+			t.Fatalf("IMAPS dial %s: %v", s.TLSAddr, err)
+		}
+		defer a.Close()
+		if err := a.Login(s.User, s.Pass).Wait(); err != nil {
+			t.Fatalf("LOGIN over IMAPS: %v", err)
+		}
+		b := s.client(t, nil)
+		sel := selectBox(t, a, "INBOX")
+		idle, err := a.Idle()
+		if err != nil {
+			t.Fatalf("IDLE: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		for i := uint32(1); i <= 3; i++ {
+			appendMsg(t, b, "INBOX", simpleMsg(fmt.Sprintf("tls wake %d", i), "now"), nil, time.Time{})
+			want := sel.NumMessages + i
+			deadline := time.After(3 * time.Second)
+		wait:
+			for {
+				select {
+				case n := <-exists:
+					if n == want {
+						break wait
+					}
+				case <-deadline:
+					t.Fatalf("IDLE over TLS: no * %d EXISTS within 3s of APPEND %d", want, i)
+				}
+			}
+		}
+		if err := idle.Close(); err != nil {
+			t.Fatalf("DONE: %v", err)
+		}
+		if err := idle.Wait(); err != nil {
+			t.Fatalf("IDLE completion over TLS: %v", err)
+		}
+		if err := a.Noop().Wait(); err != nil {
+			t.Errorf("NOOP after IDLE over TLS: %v", err)
+		}
+	})
+}
