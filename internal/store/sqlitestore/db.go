@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -17,6 +18,10 @@ const busyTimeoutMS = 10000
 
 // maxReaders caps the reader pool of each database.
 const maxReaders = 8
+
+// readerIdleTime is how long a reader connection may stay unused before
+// it is closed.
+const readerIdleTime = 5 * time.Minute
 
 // db is one SQLite database opened as a pool of readers plus one writer.
 type db struct {
@@ -99,6 +104,10 @@ func openDB(ctx context.Context, path string, migrations []string) (*db, error) 
 	}
 	r.SetMaxOpenConns(maxReaders)
 	r.SetMaxIdleConns(maxReaders)
+	// Accounts stay open while the server runs: readers unused for a
+	// while are closed, with their page caches, so that an account
+	// nobody reads costs one connection (the writer), not nine.
+	r.SetConnMaxIdleTime(readerIdleTime)
 	return &db{path: path, r: &readerDB{DB: r}, w: w}, nil
 }
 
