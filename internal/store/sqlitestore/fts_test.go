@@ -183,18 +183,9 @@ func (e *ftsEnv) watermark() int64 {
 // indexRows returns the rowids of an index.
 func (e *ftsEnv) indexRows(table string) []int64 {
 	e.t.Helper()
-	rows, err := e.ac.a.db.r.QueryContext(e.ctx, `SELECT rowid FROM `+table)
+	ids, err := queryIDs(e.ctx, e.ac.a.db.r, `SELECT rowid FROM `+table)
 	if err != nil {
 		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			e.t.Fatal(err)
-		}
-		ids = append(ids, id)
 	}
 	return ids
 }
@@ -202,18 +193,9 @@ func (e *ftsEnv) indexRows(table string) []int64 {
 // fileIDs returns the ids of all files up to the watermark.
 func (e *ftsEnv) fileIDs(upTo int64) []int64 {
 	e.t.Helper()
-	rows, err := e.ac.a.db.r.QueryContext(e.ctx, `SELECT id FROM files WHERE id <= ? ORDER BY id`, upTo)
+	ids, err := queryIDs(e.ctx, e.ac.a.db.r, `SELECT id FROM files WHERE id <= ? ORDER BY id`, upTo)
 	if err != nil {
 		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			e.t.Fatal(err)
-		}
-		ids = append(ids, id)
 	}
 	return ids
 }
