@@ -51,3 +51,34 @@ func TestReadFiles(t *testing.T) {
 		t.Errorf("empty glob: exit %d, %q", code, errOut.String())
 	}
 }
+
+func init() { responderInProcess = true }
+
+func TestFanoutCeiling(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"--scenario", "fanout-ceiling", "--clients", "20", "--rounds", "2", "--json"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var res struct {
+		Commands []struct {
+			Name   string
+			Ops    int
+			Errors int
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	got := map[string]int{}
+	for _, c := range res.Commands {
+		if c.Errors != 0 {
+			t.Errorf("%s: %d errors", c.Name, c.Errors)
+		}
+		got[c.Name] = c.Ops
+	}
+	if got["IDLE notify"] != 40 || got["IDLE all notified"] != 2 {
+		t.Errorf("ops %v, want 40 notifications in 2 rounds", got)
+	}
+}

@@ -25,21 +25,23 @@ var scenarioTable map[string]scenario
 
 func init() {
 	scenarioTable = map[string]scenario{
-		"login":         {"connect, LOGIN, LOGOUT, repeated", true, false, runLogin},
-		"mixed":         {"a whole client session: LOGIN LIST STATUS SELECT FETCH STORE APPEND EXPUNGE LOGOUT", true, false, runMixed},
-		"setup":         {"fill every user's INBOX up to --messages generated messages", true, false, runSetup},
-		"select-big":    {"SELECT INBOX, repeated", true, false, runSelect},
-		"fetch-headers": {"UID FETCH 1:* (UID FLAGS ENVELOPE), repeated", true, false, runFetchHeaders},
-		"fetch-body":    {"FETCH BODY.PEEK[] of random messages", true, false, runFetchBody},
-		"append":        {"APPEND to the mailbox Bench, one at a time", true, false, runAppend},
-		"store":         {"STORE +FLAGS/-FLAGS (\\Flagged) on random messages", true, false, runStore},
-		"search-header": {"SEARCH FROM x and SEARCH SUBJECT y", true, false, runSearchHeader},
-		"search-text":   {"SEARCH TEXT word", true, false, runSearchText},
-		"noop":          {"SELECT INBOX, then NOOP round trips one at a time (compare with echo-ceiling)", true, false, runNoop},
-		"idle-fanout":   {"--clients sessions IDLE; time until all see an APPENDed message", true, false, runIdleFanout},
-		"idle-memory":   {"server RSS (--pid) per session IDLE on INBOX", true, false, runIdleMemory},
-		"echo-ceiling":  {"1-line round trips to an in-process Go TCP echo server", false, false, runEcho},
-		"read-files":    {"read every file under --path: the storage read ceiling", false, true, runReadFiles},
+		"login":            {"connect, LOGIN, LOGOUT, repeated", true, false, runLogin},
+		"mixed":            {"a whole client session: LOGIN LIST STATUS SELECT FETCH STORE APPEND EXPUNGE LOGOUT", true, false, runMixed},
+		"setup":            {"fill every user's INBOX up to --messages generated messages", true, false, runSetup},
+		"select-big":       {"SELECT INBOX, repeated", true, false, runSelect},
+		"fetch-headers":    {"UID FETCH 1:* (UID FLAGS ENVELOPE), repeated", true, false, runFetchHeaders},
+		"fetch-body":       {"FETCH BODY.PEEK[] of random messages", true, false, runFetchBody},
+		"append":           {"APPEND to the mailbox Bench, one at a time", true, false, runAppend},
+		"store":            {"STORE +FLAGS/-FLAGS (\\Flagged) on random messages", true, false, runStore},
+		"search-header":    {"SEARCH FROM x and SEARCH SUBJECT y", true, false, runSearchHeader},
+		"search-text":      {"SEARCH TEXT word", true, false, runSearchText},
+		"noop":             {"SELECT INBOX, then NOOP round trips one at a time (compare with echo-ceiling)", true, false, runNoop},
+		"idle-fanout":      {"--clients sessions IDLE; time until all see an APPENDed message", true, false, runIdleFanout},
+		"idle-memory":      {"server RSS (--pid) per session IDLE on INBOX", true, false, runIdleMemory},
+		"echo-ceiling":     {"1-line round trips to an in-process Go TCP echo server", false, false, runEcho},
+		"fanout-ceiling":   {"idle-fanout against an in-process responder that only writes EXISTS: the fan-out ceiling", false, false, runFanoutCeiling},
+		"fanout-responder": {"the responder of fanout-ceiling, on its own (prints its address, ends when stdin closes)", false, false, runFanoutResponder},
+		"read-files":       {"read every file under --path: the storage read ceiling", false, true, runReadFiles},
 	}
 }
 

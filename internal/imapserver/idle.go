@@ -10,9 +10,9 @@ import (
 // cmdIdle implements IDLE (RFC 9051 §6.3.13, RFC 2177): changes to the
 // selected mailbox are pushed as they are committed, until DONE.
 //
-// The session's own goroutine does all of it (iobuf.go): it waits for
-// input with no buffers held, signal interrupts the wait when the mailbox
-// changes, and the updates go out in one write. RFC 2177 §3: the server
+// The session waits for input with no buffers held (iobuf.go). When the
+// mailbox changes, signal pushes the updates from the goroutine that
+// publishes the change, in one write, or wakes the session to send them. RFC 2177 §3: the server
 // may send EXISTS, EXPUNGE and FETCH at any time while idling, so
 // expunges are reported here too (RFC 9051 §7.5.1 allows them: IDLE uses
 // no sequence numbers).
@@ -38,7 +38,8 @@ func (s *session) cmdIdle(cmd *imap.Command) error {
 			}
 		}
 		s.releaseIO()
-		err := s.waitInput(deadline, true)
+		err := s.waitInput(deadline, true, true)
+		s.takeSpill()
 		if err == errWoken {
 			if s.closing.Load() {
 				s.bye("Server shutting down")

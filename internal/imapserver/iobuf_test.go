@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -215,4 +216,143 @@ func TestIdleOneGoroutinePerSession(t *testing.T) {
 		c.send("DONE")
 		c.expect("i OK IDLE completed")
 	}
+}
+
+// A session in IDLE on a plain TCP connection is told of changes by the
+// goroutine that publishes them: it never leaves its wait.
+func TestIdlePushStaysParked(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.login(t, testUser)
+	b := ts.login(t, testUser)
+	b.mustOK("b1", "SELECT INBOX")
+	b.send("b2 IDLE")
+	b.expect("+ idling")
+	sess := parkedSession(t, ts.srv)
+	for i := range 3 {
+		a.appendMsg("a1", "INBOX", "()", testMessage(fmt.Sprint("p", i), "x"))
+		b.expect(fmt.Sprintf("* %d EXISTS", i+1), fmt.Sprintf("* %d RECENT", i+1))
+	}
+	a.mustOK("a2", "SELECT INBOX")
+	a.mustOK("a3", `STORE 2 +FLAGS (\Seen)`)
+	b.expect(`* 2 FETCH (UID 2 FLAGS (\Seen \Recent))`)
+	whenParked(t, sess, func() {
+		if sess.pushes < 4 || sess.interrupted {
+			t.Errorf("pushes %d, interrupted %v: want 4 pushes and no wake-up", sess.pushes, sess.interrupted)
+		}
+		if sess.bw != nil || sess.br != nil {
+			t.Error("session holds buffers after pushes")
+		}
+	})
+	b.send("DONE")
+	b.expect("b2 OK IDLE completed")
+}
+
+// parkedSession waits until one of srv's sessions waits in IDLE and
+// returns it.
+func parkedSession(t *testing.T, srv *Server) *session {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, s := range sessionsOf(srv) {
+			s.parkMu.Lock()
+			parked := s.parked
+			s.parkMu.Unlock()
+			if parked {
+				return s
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("no session parked in IDLE")
+	return nil
+}
+
+// smallBufListener gives accepted connections a small send buffer, so
+// that a client that does not read soon stops taking pushed updates.
+type smallBufListener struct{ net.Listener }
+
+func (l smallBufListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		c.(*net.TCPConn).SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+// A client in IDLE that stops reading gets every update anyway, whole and
+// in order, once it reads again: what a push cannot write at once is
+// written by the session after it (spill), before anything else.
+func TestIdlePushSpill(t *testing.T) {
+	ts := newTestServer(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ts.srv.Serve(smallBufListener{l})
+	a := ts.login(t, testUser)
+	const n = 40
+	for i := range n {
+		a.appendMsg("a1", "INBOX", "()", testMessage(fmt.Sprint("s", i), "x"))
+	}
+	a.mustOK("a2", "SELECT INBOX")
+
+	nc, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	nc.(*net.TCPConn).SetReadBuffer(4096)
+	b := &tconn{t: t, c: nc, r: bufio.NewReaderSize(nc, 512)}
+	b.expectRe(`^\* OK `)
+	b.send(`b1 LOGIN alice "correct horse"`)
+	b.until("b1")
+	b.mustOK("b2", "SELECT INBOX")
+	b.send("b3 IDLE")
+	b.expect("+ idling")
+	sess := parkedSession(t, ts.srv)
+
+	// Each round changes every message's keywords: about 40 KB of FETCH
+	// responses, far more than the socket buffers hold.
+	long := strings.Repeat("k", 200)
+	const rounds = 6
+	for r := range rounds {
+		var kws []string
+		for k := range 4 {
+			kws = append(kws, fmt.Sprintf("%s%d_%d", long, r, k))
+		}
+		a.mustOK("s", "STORE 1:* FLAGS ("+strings.Join(kws, " ")+")")
+	}
+	final := fmt.Sprintf("FLAGS (%s%d_0 %[1]s%d_1 %[1]s%d_2 %[1]s%d_3", long, rounds-1, rounds-1, rounds-1, rounds-1)
+
+	fetchRe := regexp.MustCompile(`^\* (\d+) FETCH \(UID \d+ FLAGS \(([^()]*)\)\)$`)
+	otherRe := regexp.MustCompile(`^\* (FLAGS \([^()]*\)|OK \[PERMANENTFLAGS \([^()]*\)\] .*)$`)
+	last := make(map[string]string)
+	for len(last) < n || !allFinal(last, final) {
+		line := b.readLine()
+		if m := fetchRe.FindStringSubmatch(line); m != nil {
+			last[m[1]] = "FLAGS (" + m[2]
+			continue
+		}
+		if !otherRe.MatchString(line) {
+			t.Fatalf("unexpected or damaged line %.120q", line)
+		}
+	}
+	b.send("DONE")
+	b.expect("b3 OK IDLE completed")
+	b.mustOK("b4", "NOOP")
+	sess.parkMu.Lock()
+	spills := sess.spills
+	sess.parkMu.Unlock()
+	if spills == 0 {
+		t.Error("no push spilled: the test did not fill the socket")
+	}
+}
+
+func allFinal(last map[string]string, final string) bool {
+	for _, v := range last {
+		if !strings.HasPrefix(v, final) {
+			return false
+		}
+	}
+	return true
 }

@@ -223,10 +223,8 @@ func (h *hub) apply(c store.Change) {
 		wake = append(wake, s)
 	}
 	b.mu.Unlock()
-	// Outside the lock: a woken session takes it (to read) at once.
-	for _, s := range wake {
-		s.signal()
-	}
+	// Outside the lock: a signalled session takes it (to read) at once.
+	signalAll(wake)
 }
 
 // maxLog is the change-log length above which entries every session has

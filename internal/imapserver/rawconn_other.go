@@ -16,3 +16,8 @@ func rawConnOf(net.Conn) syscall.RawConn { return nil }
 func waitReadable(syscall.RawConn) error {
 	return errors.New("imapserver: raw wait not supported on this system")
 }
+
+// writeNow is never called where rawConnOf returns nil.
+func writeNow(syscall.RawConn, []byte) (int, error) {
+	return 0, errors.New("imapserver: raw write not supported on this system")
+}

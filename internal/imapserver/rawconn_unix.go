@@ -41,3 +41,33 @@ func waitReadable(rc syscall.RawConn) error {
 		}
 	})
 }
+
+// writeNow writes as much of p to rc as the socket takes without waiting
+// and returns how much that was. Its error is the write's, other than
+// EAGAIN (the socket buffer is full: n < len(p), nil).
+func writeNow(rc syscall.RawConn, p []byte) (n int, err error) {
+	werr := rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			m, e := syscall.Write(int(fd), p[n:])
+			if e == syscall.EINTR {
+				continue
+			}
+			if e == syscall.EAGAIN {
+				return true
+			}
+			if e != nil {
+				err = e
+				return true
+			}
+			if m <= 0 {
+				return true
+			}
+			n += m
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
+}

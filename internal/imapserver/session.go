@@ -85,9 +85,14 @@ type session struct {
 	pending atomic.Bool // the selected mailbox changed since the last flush
 	closing atomic.Bool // server shutdown requested
 
-	parkMu      sync.Mutex // guards parked and interrupted
+	parkMu      sync.Mutex // guards parked, pushable, interrupted and, while parked, the session
 	parked      bool       // waiting in an interruptible waitInput
+	pushable    bool       // parked in IDLE: signal may push updates (iobuf.go)
 	interrupted bool       // signal moved the read deadline into the past
+	push        pushWriter // the writer of the push under way
+	spill       []byte     // what a push could not send; written first after the wait
+	pushes      int        // pushes made (for tests)
+	spills      int        // pushes that left a spill (for tests)
 }
 
 func newSession(srv *Server, c net.Conn, remote netip.Addr, implicitTLS bool) *session {
@@ -219,7 +224,7 @@ func (s *session) serve(hop, fresh bool, done func()) {
 		// An idle connection holds no buffers. A failed wait needs no
 		// handling of its own: the read below fails the same way.
 		s.releaseIO()
-		s.waitInput(deadline, false)
+		s.waitInput(deadline, false, false)
 		s.acquireIO()
 		cmd, err := s.dec.ReadCommand()
 		s.extendWriteDeadline()
@@ -252,7 +257,7 @@ func (s *session) briefWait() bool {
 		return false
 	}
 	s.conn.SetReadDeadline(time.Now().Add(hopAfter))
-	return s.waitInput(time.Time{}, false) == nil
+	return s.waitInput(time.Time{}, false, false) == nil
 }
 
 // readError answers a failed ReadCommand; it reports whether the session
