@@ -43,6 +43,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	level, _ := cfg.Log.SlogLevel() // checked by Validate
 	log := newLogger(e.stderr, level, cfg.Log.Format)
+	defer tuneGC(gcFloor)()
 
 	// The store is opened before the server exists; changes committed in
 	// between have no session to notify.

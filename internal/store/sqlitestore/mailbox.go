@@ -106,6 +106,10 @@ func (mb *Mailbox) Snapshot(ctx context.Context) (*store.Snapshot, error) {
 }
 
 func (mb *Mailbox) snapshot(ctx context.Context) (*store.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	orig, ctx := ctx, detach(ctx) // see stmts.go
 	tx, err := mb.ac.a.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -132,6 +136,11 @@ func (mb *Mailbox) snapshot(ctx context.Context) (*store.Snapshot, error) {
 			return nil, err
 		}
 		s.Messages = append(s.Messages, mm)
+		if len(s.Messages)%4096 == 0 {
+			if err := orig.Err(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return s, rows.Err()
 }
@@ -213,7 +222,11 @@ func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want,
 	s := sortedUIDs(uids)
 	z := zones{}
 	var batch []*store.MessageData
+	orig, ctx := ctx, detach(ctx) // see stmts.go; checked per chunk
 	for len(s) > 0 {
+		if err := orig.Err(); err != nil {
+			return err
+		}
 		chunk := s[:min(len(s), size)]
 		s = s[len(chunk):]
 		lo, hi := chunk[0], chunk[len(chunk)-1]

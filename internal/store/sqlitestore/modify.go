@@ -73,15 +73,11 @@ func (mb *Mailbox) StoreFlagsIf(ctx context.Context, uids []uint32, mode store.F
 		if err != nil {
 			return err
 		}
-		st, err := w.tx.PrepareContext(ctx, `UPDATE messages SET flags = ?, seen = ?, deleted = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
 		for i := range changed {
 			c := &changed[i]
 			c.ModSeq = modseq
-			if _, err := st.ExecContext(ctx, joinFlags(c.Flags), hasFlag(c.Flags, `\Seen`), hasFlag(c.Flags, `\Deleted`), modseq, m.id, c.UID); err != nil {
+			if _, err := w.ExecContext(ctx, `UPDATE messages SET flags = ?, seen = ?, deleted = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?`,
+				joinFlags(c.Flags), hasFlag(c.Flags, `\Seen`), hasFlag(c.Flags, `\Deleted`), modseq, m.id, c.UID); err != nil {
 				return err
 			}
 		}

@@ -85,7 +85,7 @@ func (mb *Mailbox) search(ctx context.Context, uids []uint32, needles []string, 
 		a.startIndexer(ctx)
 	}
 	q, args, filter := searchQuery(mb.id, uids, folded, sc, wm)
-	rows, err := a.db.r.QueryContext(ctx, q, args...)
+	rows, err := a.db.r.QueryInterruptible(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search in mailbox %d: %w", mb.id, err)
 	}

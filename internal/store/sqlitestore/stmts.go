@@ -102,8 +102,42 @@ func (r *readerDB) stmt(ctx context.Context, q string) *sql.Stmt {
 	return s
 }
 
+// Statements run under their context without its cancellation (detach).
+// With a context that can be cancelled, database/sql and the SQLite
+// driver each start a goroutine per statement and per transaction to
+// watch it, and the driver installs a progress handler: in the mixed
+// benchmark that was more than the SQL of a short statement, and every
+// IMAP command's context can be cancelled (by the server's shutdown). A
+// cancelled context still stops the work at its next statement, which
+// checks it first; the statements that can run long on their own, a
+// SEARCH scan, keep their context (readerDB.QueryInterruptible), and
+// loops over many rows check it as they go.
+
+// detach returns ctx without its cancellation and deadline, keeping its
+// values.
+func detach(ctx context.Context) context.Context {
+	if ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// QueryInterruptible is QueryContext keeping ctx's cancellation, which
+// interrupts the statement while it runs: for one that may scan a whole
+// mailbox.
+func (r *readerDB) QueryInterruptible(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := r.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.DB.QueryContext(ctx, q, args...)
+}
+
 // QueryContext is sql.DB's, with q prepared once.
 func (r *readerDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = detach(ctx)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -112,6 +146,9 @@ func (r *readerDB) QueryContext(ctx context.Context, q string, args ...any) (*sq
 
 // QueryRowContext is sql.DB's, with q prepared once.
 func (r *readerDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if ctx.Err() == nil { // else the row carries ctx's error
+		ctx = detach(ctx)
+	}
 	if s := r.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -120,6 +157,10 @@ func (r *readerDB) QueryRowContext(ctx context.Context, q string, args ...any) *
 
 // ExecContext is sql.DB's, with q prepared once.
 func (r *readerDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = detach(ctx)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -172,6 +213,10 @@ func (d *db) writerStmt(q string) *sql.Stmt {
 
 // ExecContext runs q in the transaction, prepared once per database.
 func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = detach(ctx)
 	if s := w.a.db.writerStmt(q); s != nil {
 		return w.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
@@ -180,6 +225,10 @@ func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs q in the transaction, prepared once per database.
 func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = detach(ctx)
 	if s := w.a.db.writerStmt(q); s != nil {
 		return w.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -188,6 +237,9 @@ func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs q in the transaction, prepared once per database.
 func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if ctx.Err() == nil { // else the row carries ctx's error
+		ctx = detach(ctx)
+	}
 	if s := w.a.db.writerStmt(q); s != nil {
 		return w.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}

@@ -113,6 +113,10 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string) error
 	if err := checkUserName(name); err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = detach(ctx) // see stmts.go
 	tx, err := s.users.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", name, err)

@@ -162,7 +162,10 @@ func (a *accountDB) updateAs(ctx context.Context, d durability, publish func([]s
 	if err := a.db.setDurability(ctx, d); err != nil {
 		return err
 	}
-	tx, err := a.db.w.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := a.db.w.BeginTx(detach(ctx), nil)
 	if err != nil {
 		return err
 	}
