@@ -98,7 +98,14 @@ func (s *session) fetch(args *imap.FetchArgs, uid bool) error {
 			// header block, only the size from the mailbox state.
 			whole := a.Kind == imap.FetchRFC822 ||
 				a.Kind == imap.FetchBodySection && len(a.Section.Part) == 0 && a.Section.Specifier == ""
-			if !whole {
+			// The top-level header (BODY[HEADER], HEADER.FIELDS,
+			// RFC822.HEADER) is the stored header block: no model.
+			header := a.Kind == imap.FetchRFC822Header ||
+				a.Kind == imap.FetchBodySection && len(a.Section.Part) == 0 && strings.HasPrefix(a.Section.Specifier, "HEADER")
+			switch {
+			case header:
+				want |= store.WantHeader
+			case !whole:
 				want |= store.WantStructure | store.WantHeader
 			}
 			if !a.Peek && a.Kind != imap.FetchRFC822Header {
@@ -455,7 +462,6 @@ func (f *fetchMessage) sectionRange(sec imap.Section) (b []byte, off, n int64, i
 		// The whole message: fetched without the model (see fetch).
 		return nil, 0, f.meta.Size, false, nil
 	}
-	root := f.parsed.Root
 	if len(sec.Part) == 0 {
 		switch sec.Specifier {
 		case "HEADER":
@@ -463,6 +469,7 @@ func (f *fetchMessage) sectionRange(sec imap.Section) (b []byte, off, n int64, i
 		case "HEADER.FIELDS", "HEADER.FIELDS.NOT":
 			return message.HeaderFields(f.data.Header, sec.Fields, sec.Specifier == "HEADER.FIELDS.NOT"), 0, 0, true, nil
 		case "TEXT":
+			root := f.parsed.Root
 			return nil, root.BodyOffset, root.BodyEnd - root.BodyOffset, false, nil
 		}
 		return nil, 0, 0, false, errNoSection

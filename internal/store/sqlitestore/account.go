@@ -52,26 +52,30 @@ func (ac *Account) updateAs(ctx context.Context, d durability, fn func(w *wtx) e
 // Mailboxes lists all mailboxes sorted by name, \Noselect placeholders
 // included.
 func (ac *Account) Mailboxes(ctx context.Context) ([]store.MailboxInfo, error) {
-	rows, err := ac.a.db.r.QueryContext(ctx, `SELECT id, name, special_use, noselect, uidvalidity,
-		EXISTS (SELECT 1 FROM subscriptions s WHERE s.name = m.name)
-		FROM mailboxes m ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list mailboxes: %w", err)
-	}
-	defer rows.Close()
 	var list []store.MailboxInfo
-	for rows.Next() {
-		var mi store.MailboxInfo
-		var su string
-		if err := rows.Scan(&mi.ID, &mi.Name, &su, &mi.NoSelect, &mi.UIDValidity, &mi.Subscribed); err != nil {
-			return nil, fmt.Errorf("list mailboxes: %w", err)
+	err := ac.a.read(ctx, func(q querier) error {
+		list = list[:0]
+		rows, err := q.QueryContext(ctx, `SELECT id, name, special_use, noselect, uidvalidity,
+			EXISTS (SELECT 1 FROM subscriptions s WHERE s.name = m.name)
+			FROM mailboxes m ORDER BY name`)
+		if err != nil {
+			return err
 		}
-		if su != "" {
-			mi.SpecialUse = strings.Fields(su)
+		defer rows.Close()
+		for rows.Next() {
+			var mi store.MailboxInfo
+			var su string
+			if err := rows.Scan(&mi.ID, &mi.Name, &su, &mi.NoSelect, &mi.UIDValidity, &mi.Subscribed); err != nil {
+				return err
+			}
+			if su != "" {
+				mi.SpecialUse = strings.Fields(su)
+			}
+			list = append(list, mi)
 		}
-		list = append(list, mi)
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list mailboxes: %w", err)
 	}
 	return list, nil
@@ -79,20 +83,24 @@ func (ac *Account) Mailboxes(ctx context.Context) ([]store.MailboxInfo, error) {
 
 // Subscriptions lists subscribed names sorted; they need not exist.
 func (ac *Account) Subscriptions(ctx context.Context) ([]string, error) {
-	rows, err := ac.a.db.r.QueryContext(ctx, `SELECT name FROM subscriptions ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", err)
-	}
-	defer rows.Close()
 	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("list subscriptions: %w", err)
+	err := ac.a.read(ctx, func(q querier) error {
+		names = names[:0]
+		rows, err := q.QueryContext(ctx, `SELECT name FROM subscriptions ORDER BY name`)
+		if err != nil {
+			return err
 		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
+		defer rows.Close()
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			names = append(names, n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
 	return names, nil
@@ -293,18 +301,22 @@ func (ac *Account) Status(ctx context.Context, name string) (store.MailboxStatus
 	if err != nil {
 		return store.MailboxStatus{}, fmt.Errorf("status: %w", err)
 	}
-	m, err := selectableByName(ctx, ac.a.db.r, n)
+	var st store.MailboxStatus
+	err = ac.a.read(ctx, func(q querier) error {
+		m, err := selectableByName(ctx, q, n)
+		if err != nil {
+			return err
+		}
+		st = m.status()
+		if m.deleted > 0 {
+			// RFC 9208 DELETED-STORAGE: only when something is
+			// \Deleted, so the common case stays a one-row read.
+			return q.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM messages WHERE mailbox_id = ? AND deleted = 1`, m.id).Scan(&st.DeletedSize)
+		}
+		return nil
+	})
 	if err != nil {
 		return store.MailboxStatus{}, fmt.Errorf("status %q: %w", n, err)
-	}
-	st := m.status()
-	if m.deleted > 0 {
-		// RFC 9208 DELETED-STORAGE: only when something is \Deleted, so
-		// the common case stays a one-row read.
-		err := ac.a.db.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(size), 0) FROM messages WHERE mailbox_id = ? AND deleted = 1`, m.id).Scan(&st.DeletedSize)
-		if err != nil {
-			return store.MailboxStatus{}, fmt.Errorf("status %q: %w", n, err)
-		}
 	}
 	return st, nil
 }
@@ -328,7 +340,11 @@ func (ac *Account) Mailbox(ctx context.Context, name string) (store.Mailbox, err
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: %w", err)
 	}
-	m, err := selectableByName(ctx, ac.a.db.r, n)
+	var m mbox
+	err = ac.a.read(ctx, func(q querier) (err error) {
+		m, err = selectableByName(ctx, q, n)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("mailbox %q: %w", n, err)
 	}

@@ -223,6 +223,7 @@ func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want,
 	z := zones{}
 	var batch []*store.MessageData
 	orig, ctx := ctx, detach(ctx) // see stmts.go; checked per chunk
+	single := len(s) <= size
 	for len(s) > 0 {
 		if err := orig.Err(); err != nil {
 			return err
@@ -231,8 +232,29 @@ func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want,
 		s = s[len(chunk):]
 		lo, hi := chunk[0], chunk[len(chunk)-1]
 		dense := int64(hi)-int64(lo)+1 <= 2*int64(len(chunk))
+		if single {
+			// One chunk (a client's usual FETCH of a few messages): a
+			// short read (stmts.go), done before fn runs.
+			where, args := `m.uid IN (SELECT value FROM json_each(?))`, []any{mb.id, uidsJSON(chunk)}
+			if dense {
+				where, args = `m.uid BETWEEN ? AND ?`, []any{mb.id, lo, hi}
+			}
+			err := mb.ac.a.read(ctx, func(q querier) error {
+				rows, err := q.QueryContext(ctx, mq.sql(where), args...)
+				if err != nil {
+					return err
+				}
+				batch, err = mq.read(rows, chunk, dense, z, batch[:0])
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
 		var rows *sql.Rows
-		if dense {
+		switch {
+		case single:
+		case dense:
 			st, err := prepare(&byRange, `m.uid BETWEEN ? AND ?`)
 			if err != nil {
 				return err
@@ -241,7 +263,7 @@ func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want,
 			if err != nil {
 				return err
 			}
-		} else {
+		default:
 			st, err := prepare(&inList, `m.uid IN (SELECT value FROM json_each(?))`)
 			if err != nil {
 				return err
@@ -251,10 +273,12 @@ func (mb *Mailbox) messages(ctx context.Context, uids []uint32, want store.Want,
 				return err
 			}
 		}
-		var err error
-		batch, err = mq.read(rows, chunk, dense, z, batch[:0])
-		if err != nil {
-			return err
+		if rows != nil {
+			var err error
+			batch, err = mq.read(rows, chunk, dense, z, batch[:0])
+			if err != nil {
+				return err
+			}
 		}
 		found = found || len(batch) > 0
 		for _, d := range batch {
