@@ -207,9 +207,13 @@ func (s *session) serve(hop, fresh bool, done func()) {
 			s.bye("Server shutting down")
 			break
 		}
-		if hop && !fresh && s.dec.Buffered() == 0 && !s.briefWait() {
-			go s.serve(hop, true, done)
-			return
+		ready := false // input is waiting in the socket
+		if hop && !fresh && s.dec.Buffered() == 0 {
+			if !s.briefWait() {
+				go s.serve(hop, true, done)
+				return
+			}
+			ready = true
 		}
 		fresh = false
 		timeout := s.srv.opts.IdleTimeout
@@ -223,9 +227,11 @@ func (s *session) serve(hop, fresh bool, done func()) {
 		}
 		// An idle connection holds no buffers. A failed wait needs no
 		// handling of its own: the read below fails the same way.
-		s.releaseIO()
-		s.waitInput(deadline, false, false)
-		s.acquireIO()
+		if !ready {
+			s.releaseIO()
+			s.waitInput(deadline, false, false)
+			s.acquireIO()
+		}
 		cmd, err := s.dec.ReadCommand()
 		s.extendWriteDeadline()
 		if err != nil {

@@ -48,6 +48,7 @@ func TestLayoutAndFileLifecycle(t *testing.T) {
 		if got, err := mb.Expunge(ctx, []uint32{uid}); err != nil || len(got) != 1 {
 			t.Fatalf("expunge: %v %v", got, err)
 		}
+		freeNow(t, a)
 	}
 	expunge(mb, r.UID)
 	if _, err := os.Stat(p); err != nil {
@@ -224,6 +225,7 @@ func TestInline(t *testing.T) {
 		if _, err := mb.Expunge(ctx, uids); err != nil {
 			t.Fatal(err)
 		}
+		freeNow(t, a)
 	}
 	expunge(mb, 1, 2, 3)
 	if n := count(`SELECT count(*) FROM contents`); n != 1 {
@@ -290,5 +292,82 @@ func TestIndexerFollowsAppends(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// freeNow does at once what an expunge leaves to the background
+// (freeFilesLater).
+func freeNow(t *testing.T, a store.Account) {
+	t.Helper()
+	if err := a.(*Account).a.freeFilesNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An expunge's files go in the background within freeDelay, and at the
+// latest when the store closes.
+func TestExpungeFreesLater(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateUser(ctx, "u", "x"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.OpenAccount(ctx, "u")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := a.Mailbox(ctx, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := "Subject: big\r\n\r\n" + strings.Repeat("x", inlineMax+1) + "\r\n"
+	expungeAll := func() {
+		t.Helper()
+		uids := []uint32{
+			appendString(t, a, "INBOX", "Subject: small\r\n\r\nx\r\n").UID,
+			appendString(t, a, "INBOX", large).UID,
+		}
+		if _, err := mb.StoreFlags(ctx, uids, store.FlagsAdd, []string{`\Deleted`}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := mb.Expunge(ctx, uids); err != nil || len(got) != 2 {
+			t.Fatalf("expunge: %v %v", got, err)
+		}
+	}
+	count := func() (rows int, files int) {
+		t.Helper()
+		db := rawDB(t, dir, "u")
+		if err := db.QueryRow(`SELECT count(*) FROM files`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		ms, _ := filepath.Glob(filepath.Join(dir, "accounts", "u", "msg", "*", "*"))
+		return rows, len(ms)
+	}
+	expungeAll()
+	if rows, _ := count(); rows != 2 {
+		t.Errorf("%d files rows just after the expunge, want 2 (freed later)", rows)
+	}
+	deadline := time.Now().Add(10 * freeDelay)
+	for {
+		rows, files := count()
+		if rows == 0 && files == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d files rows, %d message files %v after the expunge", rows, files, 10*freeDelay)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Pending at Close: freed before it returns.
+	expungeAll()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rows, files := count(); rows != 0 || files != 0 {
+		t.Errorf("after Close: %d files rows, %d message files", rows, files)
 	}
 }

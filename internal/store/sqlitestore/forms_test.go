@@ -333,6 +333,7 @@ func TestFormsDeletedWithFile(t *testing.T) {
 	if _, err := mb.Expunge(ctx, []uint32{1}); err != nil {
 		t.Fatal(err)
 	}
+	freeNow(t, acc)
 	db := rawDB(t, dir, "u")
 	var files, envs, bodies int
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM envelopes),

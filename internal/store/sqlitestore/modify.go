@@ -148,7 +148,7 @@ func (w *wtx) expunge(id int64, uids []uint32) error {
 		ON CONFLICT(mailbox_id, uid) DO UPDATE SET modseq = excluded.modseq`, id, modseq, js); err != nil {
 		return err
 	}
-	w.freeFiles = true
+	w.freeLater = true
 	w.changes = append(w.changes, store.Change{MailboxID: id, Kind: store.ChangeExpunge, ModSeq: modseq, UIDs: uids})
 	return nil
 }

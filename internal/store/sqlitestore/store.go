@@ -281,6 +281,8 @@ func (s *Store) OpenAccount(ctx context.Context, name string) (store.Account, er
 				if err := a.cleanFiles(ctx); err != nil && ctx.Err() == nil {
 					s.logger().Warn("removing files left by a crash failed; retried at the next start", "account", name, "err", err)
 				}
+				// Files a crash left unreferenced (freeFilesLater).
+				a.freeFilesLater()
 				// Bring the search index up to date (fts.go).
 				a.startIndexer(ctx)
 			})

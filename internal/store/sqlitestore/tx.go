@@ -36,6 +36,9 @@ type accountDB struct {
 	bg         *maintenance
 	unindexed  atomic.Int64
 	lastAppend atomic.Int64 // Unix nanoseconds
+	// freePending is set while freeFilesLater's work waits.
+	freePending atomic.Bool
+	closed      atomic.Bool
 }
 
 // maintenance is a store's background work: cleanup at open and search
@@ -103,7 +106,10 @@ func (a *accountDB) current() bool {
 	return err == nil && os.SameFile(fi, a.fi)
 }
 
-func (a *accountDB) close() error { return a.db.close() }
+func (a *accountDB) close() error {
+	a.closed.Store(true)
+	return a.db.close()
+}
 
 // querier is what *sql.DB, *sql.Conn and *sql.Tx have in common.
 type querier interface {
@@ -120,8 +126,10 @@ type wtx struct {
 	// modseqs holds the MODSEQ this transaction took per mailbox.
 	modseqs map[int64]uint64
 	changes []store.Change
-	// freeFiles asks for files rows without messages to be deleted.
-	freeFiles bool
+	// freeFiles asks for files rows without messages to be deleted;
+	// freeLater for that to happen soon, in the background
+	// (freeFilesLater), or now when the store does no maintenance.
+	freeFiles, freeLater bool
 	// unlink lists files to remove after a successful commit; undo lists
 	// files to remove when the transaction fails.
 	unlink, undo []string
@@ -171,6 +179,9 @@ func (a *accountDB) updateAs(ctx context.Context, d durability, publish func([]s
 	}
 	w := &wtx{ctx: ctx, tx: tx, a: a, modseqs: map[int64]uint64{}}
 	err = fn(w)
+	if w.freeLater && a.bg == nil {
+		w.freeFiles = true
+	}
 	if err == nil && w.freeFiles {
 		err = w.collectFreeFiles()
 	}
@@ -200,7 +211,58 @@ func (a *accountDB) updateAs(ctx context.Context, d durability, publish func([]s
 	if publish != nil && len(w.changes) > 0 {
 		publish(w.changes)
 	}
+	if w.freeLater && !w.freeFiles {
+		a.freeFilesLater()
+	}
 	return nil
+}
+
+// freeDelay is how long after an EXPUNGE the files rows (and message
+// files) nothing references any more are deleted.
+//
+// Deleting them in the EXPUNGE's own transaction cost it half its pages:
+// the files row with its blobs (overflow pages to the freelist), the
+// search, contents, envelopes and bodies rows, the indexes. In the
+// background one transaction frees the files of every expunge of the
+// last freeDelay, sharing those pages. Until then the rows and files
+// stay, referenced by nothing: quota usage counts messages, not files,
+// and a crash leaves them for the next open (freeFilesLater runs there
+// too) or the next expunge.
+const freeDelay = time.Second
+
+// freeFilesNow deletes the files rows nothing references.
+func (a *accountDB) freeFilesNow(ctx context.Context) error {
+	return a.updateAs(ctx, relaxed, nil, func(w *wtx) error {
+		w.freeFiles = true
+		return nil
+	})
+}
+
+// freeFilesLater deletes unreferenced files rows after freeDelay, in the
+// background; a call while one is pending joins it. At Store.Close the
+// pending work runs at once.
+func (a *accountDB) freeFilesLater() {
+	if !a.freePending.CompareAndSwap(false, true) {
+		return
+	}
+	ok := a.bg.goDo(func(ctx context.Context) {
+		t := time.NewTimer(freeDelay)
+		select {
+		case <-t.C:
+		case <-ctx.Done(): // closing: free now, before the database closes
+			t.Stop()
+		}
+		a.freePending.Store(false)
+		if a.closed.Load() {
+			return // purged or closed: freed at the next open
+		}
+		if err := a.freeFilesNow(context.WithoutCancel(ctx)); err != nil && !a.closed.Load() {
+			a.bg.log.Warn("freeing expunged messages failed; retried at the next expunge or start", "dir", a.dir, "err", err)
+		}
+	})
+	if !ok {
+		a.freePending.Store(false)
+	}
 }
 
 // collectFreeFiles deletes files rows that no message references and
