@@ -464,8 +464,10 @@ func (mb *Mailbox) OpenMessage(ctx context.Context, uid uint32) (store.MessageRe
 	var fileID int64
 	var inline bool
 	var data []byte
-	err := mb.ac.a.db.r.QueryRowContext(ctx, `SELECT m.file_id, c.file_id IS NOT NULL, c.data FROM messages m
-		LEFT JOIN contents c ON c.file_id = m.file_id WHERE m.mailbox_id = ? AND m.uid = ?`, mb.id, uid).Scan(&fileID, &inline, &data)
+	err := mb.ac.a.read(ctx, func(q querier) error {
+		return q.QueryRowContext(ctx, `SELECT m.file_id, c.file_id IS NOT NULL, c.data FROM messages m
+			LEFT JOIN contents c ON c.file_id = m.file_id WHERE m.mailbox_id = ? AND m.uid = ?`, mb.id, uid).Scan(&fileID, &inline, &data)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := mboxByID(ctx, mb.ac.a.db.r, mb.id); err != nil {
 			return nil, fmt.Errorf("open message %d: %w", uid, err)

@@ -57,7 +57,11 @@ func (ac *Account) Quota(ctx context.Context) (store.Quota, store.Usage, error) 
 	if err != nil {
 		return q, store.Usage{}, fmt.Errorf("quota: %w", err)
 	}
-	u, err := usage(ctx, ac.a.db.r)
+	var u store.Usage
+	err = ac.a.read(ctx, func(q querier) (err error) {
+		u, err = usage(ctx, q)
+		return err
+	})
 	if err != nil {
 		return q, u, fmt.Errorf("quota: %w", err)
 	}
