@@ -413,7 +413,9 @@ func truncate(b []byte) []byte {
 // isAddrNotAvail reports whether err says the local address/port pool is
 // exhausted.
 func isAddrNotAvail(err error) bool {
-	return errors.Is(err, syscall.EADDRNOTAVAIL)
+	// A bind to a source address whose ports are all taken (TIME_WAIT of
+	// the previous run included) fails with EADDRINUSE.
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EADDRINUSE)
 }
 
 // statusMessages returns the MESSAGES count of an untagged STATUS line
