@@ -46,21 +46,25 @@ func (s *session) cmdAppend(cmd *imap.Command) error {
 			failure = respNo("TOOBIG", "Message exceeds APPENDLIMIT of "+strconv.FormatInt(s.srv.opts.Limits.MaxAppend, 10)+" bytes")
 			break
 		}
-		if len(results) == 0 {
-			// RFC 9051 §6.3.12: the mailbox must exist (TRYCREATE); check
-			// before the client sends the literal.
-			if _, err := s.acct.Status(s.ctx, name); err != nil {
+		// RFC 9051 §6.3.12: the mailbox must exist (TRYCREATE), and the
+		// quota must leave room (RFC 9208 §4.3). The store checks both
+		// when it commits; before a synchronising literal they are
+		// checked here too, so that a refused message is never sent. A
+		// non-synchronising literal (RFC 7888) comes anyway, and the
+		// store's answer is the same.
+		if s.dec.AppendSync() {
+			if len(results) == 0 {
+				if _, err := s.acct.Status(s.ctx, name); err != nil {
+					s.dec.RejectAppend()
+					failure = storeError(err, "TRYCREATE")
+					break
+				}
+			}
+			if err := s.quotaRoom(msg.Size); err != nil {
 				s.dec.RejectAppend()
-				failure = storeError(err, "TRYCREATE")
+				failure = err
 				break
 			}
-		}
-		if err := s.quotaRoom(msg.Size); err != nil {
-			// Refused before a synchronising literal is sent (the store
-			// checks again when it commits).
-			s.dec.RejectAppend()
-			failure = err
-			break
 		}
 		body, err := s.dec.AppendBody()
 		if err != nil {

@@ -33,6 +33,12 @@ func TestQuota(t *testing.T) {
 	// Refused before the literal is sent.
 	c.send("a3 APPEND INBOX {" + strconv.Itoa(len(msg)) + "}")
 	c.expectRe(`^a3 NO \[OVERQUOTA\] `)
+	// A non-synchronising literal (RFC 7888) comes anyway: the store
+	// refuses it at commit, with the same answers.
+	c.sendRaw("a4 APPEND INBOX {" + strconv.Itoa(len(msg)) + "+}\r\n" + msg + "\r\n")
+	c.expectRe(`^a4 NO \[OVERQUOTA\] `)
+	c.sendRaw("a5 APPEND Nowhere {5+}\r\nhello\r\n")
+	c.expectRe(`^a5 NO \[TRYCREATE\] `)
 	c.mustOK("s", "SELECT INBOX")
 	c.send("c1 COPY 1 Archive")
 	c.expectRe(`^c1 NO \[OVERQUOTA\] `)

@@ -257,13 +257,18 @@ const hopAfter = 50 * time.Millisecond
 
 // briefWait waits up to hopAfter for input and reports whether some
 // arrived. Any failure, a Shutdown included, reports false: the caller
-// then moves on and meets it at its next read.
+// then moves on and meets it at its next read. It reads into the session's
+// read buffer rather than peeking at the socket (iobuf.go): within a burst
+// the buffer is kept anyway, and the command is then read without another
+// system call.
 func (s *session) briefWait() bool {
 	if s.closing.Load() {
 		return false
 	}
 	s.conn.SetReadDeadline(time.Now().Add(hopAfter))
-	return s.waitInput(time.Time{}, false, false) == nil
+	s.acquireReader()
+	_, err := s.br.Peek(1)
+	return err == nil
 }
 
 // readError answers a failed ReadCommand; it reports whether the session

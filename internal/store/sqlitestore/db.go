@@ -48,7 +48,9 @@ func (d *db) setDurability(ctx context.Context, want durability) error {
 	if relax {
 		mode = "NORMAL"
 	}
-	if _, err := d.w.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+	// Not a cached statement: SQLite applies this pragma when it
+	// prepares it, not when it runs.
+	if _, err := d.w.ExecContext(detach(ctx), "PRAGMA synchronous = "+mode); err != nil {
 		return fmt.Errorf("synchronous %s: %w", mode, err)
 	}
 	d.relaxed = relax
