@@ -12,10 +12,10 @@ import (
 //
 // The session waits for input with no buffers held (iobuf.go). When the
 // mailbox changes, signal pushes the updates from the goroutine that
-// publishes the change, in one write, or wakes the session to send them. RFC 2177 §3: the server
-// may send EXISTS, EXPUNGE and FETCH at any time while idling, so
-// expunges are reported here too (RFC 9051 §7.5.1 allows them: IDLE uses
-// no sequence numbers).
+// publishes the change, in one write, or wakes the session to send them.
+// RFC 2177 §3: the server may send EXISTS, EXPUNGE and FETCH at any time
+// while idling, so expunges are reported here too (RFC 9051 §7.5.1 allows
+// them: IDLE uses no sequence numbers).
 func (s *session) cmdIdle(cmd *imap.Command) error {
 	if err := s.continuation("idling"); err != nil {
 		return errFatal

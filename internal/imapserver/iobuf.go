@@ -198,7 +198,7 @@ func (s *session) pushLocked() bool {
 	s.enc.SetWriter(bw)
 	s.flushUpdates(true)
 	err := s.enc.Flush()
-	s.enc.SetWriter(nil)
+	s.enc.SetWriter(s.bw) // nil while parked: releaseIO gave it back
 	bw.Reset(nil)
 	writerPool.Put(bw)
 	s.spill = s.push.spill

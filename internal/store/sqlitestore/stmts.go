@@ -122,6 +122,23 @@ func detach(ctx context.Context) context.Context {
 	return context.WithoutCancel(ctx)
 }
 
+// live returns ctx detached, or ctx's error once it is done.
+func live(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return detach(ctx), nil
+}
+
+// rowCtx is live for QueryRowContext, which has no error to return: a
+// done ctx is kept, and the row carries its error.
+func rowCtx(ctx context.Context) context.Context {
+	if ctx.Err() != nil {
+		return ctx
+	}
+	return detach(ctx)
+}
+
 // QueryInterruptible is QueryContext keeping ctx's cancellation, which
 // interrupts the statement while it runs: for one that may scan a whole
 // mailbox.
@@ -134,10 +151,10 @@ func (r *readerDB) QueryInterruptible(ctx context.Context, q string, args ...any
 
 // QueryContext is sql.DB's, with q prepared once.
 func (r *readerDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if err := ctx.Err(); err != nil {
+	ctx, err := live(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx = detach(ctx)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -146,9 +163,7 @@ func (r *readerDB) QueryContext(ctx context.Context, q string, args ...any) (*sq
 
 // QueryRowContext is sql.DB's, with q prepared once.
 func (r *readerDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if ctx.Err() == nil { // else the row carries ctx's error
-		ctx = detach(ctx)
-	}
+	ctx = rowCtx(ctx)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -157,10 +172,10 @@ func (r *readerDB) QueryRowContext(ctx context.Context, q string, args ...any) *
 
 // ExecContext is sql.DB's, with q prepared once.
 func (r *readerDB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if err := ctx.Err(); err != nil {
+	ctx, err := live(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx = detach(ctx)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -213,10 +228,10 @@ func (d *db) writerStmt(q string) *sql.Stmt {
 
 // ExecContext runs q in the transaction, prepared once per database.
 func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if err := ctx.Err(); err != nil {
+	ctx, err := live(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx = detach(ctx)
 	if s := w.a.db.writerStmt(q); s != nil {
 		return w.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
@@ -225,10 +240,10 @@ func (w *wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 
 // QueryContext runs q in the transaction, prepared once per database.
 func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if err := ctx.Err(); err != nil {
+	ctx, err := live(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx = detach(ctx)
 	if s := w.a.db.writerStmt(q); s != nil {
 		return w.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
 	}
@@ -237,9 +252,7 @@ func (w *wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 
 // QueryRowContext runs q in the transaction, prepared once per database.
 func (w *wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if ctx.Err() == nil { // else the row carries ctx's error
-		ctx = detach(ctx)
-	}
+	ctx = rowCtx(ctx)
 	if s := w.a.db.writerStmt(q); s != nil {
 		return w.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
@@ -272,10 +285,10 @@ func (a *accountDB) read(ctx context.Context, fn func(q querier) error) error {
 type writerReader struct{ d *db }
 
 func (r writerReader) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if err := ctx.Err(); err != nil {
+	ctx, err := live(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx = detach(ctx)
 	if s := r.d.writerStmt(q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -283,10 +296,10 @@ func (r writerReader) ExecContext(ctx context.Context, q string, args ...any) (s
 }
 
 func (r writerReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if err := ctx.Err(); err != nil {
+	ctx, err := live(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ctx = detach(ctx)
 	if s := r.d.writerStmt(q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -294,9 +307,7 @@ func (r writerReader) QueryContext(ctx context.Context, q string, args ...any) (
 }
 
 func (r writerReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if ctx.Err() == nil { // else the row carries ctx's error
-		ctx = detach(ctx)
-	}
+	ctx = rowCtx(ctx)
 	if s := r.d.writerStmt(q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
